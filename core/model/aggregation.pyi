@@ -1,0 +1,1 @@
+from core.model.enums import BarAggregation as BarAggregation

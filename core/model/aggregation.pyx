@@ -1,0 +1,1 @@
+"""`BarAggregation`: how a bar's interval is measured (its own module; see the .pxd)."""

@@ -1,0 +1,59 @@
+"""Enums of the domain model.
+
+Each enum is a C enum (for the kernel) with a Python `IntEnum` surface of the same name. Every
+enum has `from_str(name)` (case-insensitive) and the usual `.name`/`.value`:
+
+>>> OrderSide.from_str("buy")
+<OrderSide.BUY: 1>
+"""
+
+from core.model.aggregation import BarAggregation
+
+from core.errors import ValidationError
+
+ENUMS = (
+    AccountType,
+    AggregationSource,
+    AggressorSide,
+    AssetClass,
+    BarAggregation,
+    BookAction,
+    BookType,
+    ContingencyType,
+    CurrencyType,
+    InstrumentClass,
+    LiquiditySide,
+    OmsType,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    PositionSide,
+    PriceType,
+    TimeInForce,
+    TradingState,
+    TriggerType,
+)
+
+
+def _enum_from_str(cls, value):
+    """Return the member named `value` (case-insensitive).
+
+    Raises
+    ------
+    ValidationError
+        If `value` is not a string naming a member.
+    """
+    if isinstance(value, str):
+        member = cls.__members__.get(value.strip().upper())
+        if member is not None:
+            return member
+    raise ValidationError(
+        f"{cls.__name__}: invalid name {value!r}, expected one of "
+        f"{', '.join(cls.__members__)}"
+    )
+
+
+for _cls in ENUMS:
+    _cls.from_str = classmethod(_enum_from_str)
+
+del _cls
