@@ -141,3 +141,6 @@ cpdef enum TriggerType:
     MID_POINT = 7
     MARK_PRICE = 8
     INDEX_PRICE = 9
+
+
+cdef int enum_value(object cls, object value, str owner, str field) except -1

@@ -57,3 +57,22 @@ for _cls in ENUMS:
     _cls.from_str = classmethod(_enum_from_str)
 
 del _cls
+
+
+cdef int enum_value(object cls, object value, str owner, str field) except -1:
+    """Return the int value of `value` if it is a member (or member value) of enum `cls`.
+
+    The Python surface of a cpdef enum accepts any int; this is the boundary check.
+
+    Raises
+    ------
+    ValidationError
+        Naming `owner`, `field`, the value and the members.
+    """
+    member = cls._value2member_map_.get(value) if isinstance(value, int) else None
+    if member is None:
+        raise ValidationError(
+            f"{owner}.{field}: invalid value {value!r}, expected a {cls.__name__} "
+            f"({', '.join(cls.__members__)})"
+        )
+    return int(member)
