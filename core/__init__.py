@@ -4,15 +4,14 @@ The hot types are Cython extension modules compiled in place by ``make build``. 
 ``core`` from a source tree that was never built fails here, with the command that fixes it.
 """
 
-from importlib.util import find_spec as _find_spec
+from importlib.machinery import EXTENSION_SUFFIXES as _SUFFIXES
+from pathlib import Path as _Path
 
 __version__ = "0.1.0"
 
-if _find_spec("core.model.objects") is None or _find_spec("core.model.objects").origin.endswith(
-    ".pyx"
-):
+if not any((_Path(__file__).parent / "model" / f"objects{s}").exists() for s in _SUFFIXES):
     raise ImportError(
-        "Flotilla's Cython kernel is not built in this tree (core/model/objects is missing its "
-        "compiled module). Run `make build` (or `make test`, which builds first) from the "
-        "repository root, then import again."
+        "Flotilla's Cython kernel is not built in this tree (core/model/objects has no compiled "
+        "module). Run `make build` (or `make test`, which builds first) from the repository "
+        "root, then import again."
     )
