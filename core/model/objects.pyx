@@ -35,8 +35,8 @@ Comparisons (``== != < <= > >=``) between the fixed-point types, ``int``, ``floa
 `Quantity` (``==`` is False, ordering raises ``TypeError``). ``hash`` agrees with ``==``
 (``hash(Price.from_str("1.0")) == hash(1) == hash(Money(1, USD))``).
 
-Division by zero raises `decimal.DivisionByZero` (a ``ZeroDivisionError``), as the ``Decimal``
-result type implies.
+As the ``Decimal`` result type implies, ``/`` and ``//`` by zero raise `decimal.DivisionByZero`
+(a ``ZeroDivisionError``) and ``%`` by zero raises `decimal.InvalidOperation`.
 """
 
 import cython
@@ -154,12 +154,15 @@ cdef int parse_decimal(str text, int64_t* raw, uint8_t* precision, str type_name
     if mantissa == 0:
         raw[0] = 0
         return 0
-    shift = 9 - scale
-    # mantissa < 2**64 and 10**9 < 2**30, so the product fits in an int128; a nonzero mantissa
-    # shifted by 10 or more places is at least 10**19 > RAW_MAX.
-    if too_many_digits or shift > 9:
+    shift = 9 - scale  # >= 0; above 9 when the exponent is positive
+    # mantissa < 2**64 and 10**18 < 2**60, so the product fits in an int128 (< 2**127); a
+    # nonzero mantissa shifted by 19 or more places is at least 10**19 > RAW_MAX.
+    if too_many_digits or shift > 18:
         raise _overflow(type_name, repr(text))
-    value = <int128_t>mantissa * <int128_t>POW10[shift]
+    if shift <= 9:
+        value = <int128_t>mantissa * <int128_t>POW10[shift]
+    else:
+        value = <int128_t>mantissa * <int128_t>POW10[9] * <int128_t>POW10[shift - 9]
     if value > <int128_t>RAW_MAX:
         raise _overflow(type_name, repr(text))
     raw[0] = -<int64_t>value if negative else <int64_t>value
