@@ -41,7 +41,12 @@ cdef int _check_value(str type_name, object value, str field="value") except -1:
             type_name, value, "a string without leading or trailing whitespace", field
         )
     if not value.isprintable():
-        raise _invalid(type_name, value, "a string without control characters", field)
+        raise _invalid(
+            type_name,
+            value,
+            "a string of printable characters (no control characters or non-ASCII spaces)",
+            field,
+        )
     return 0
 
 
