@@ -364,11 +364,13 @@ cdef object _mixed(object self_decimal, double self_double, object other, int op
     return _arith(self_decimal, other_decimal, op)
 
 
-cdef inline int64_t _checked_sum(int64_t a, int64_t b, str type_name) except? -1:
+cdef inline int64_t _checked_sum(int64_t a, int64_t b, object owner) except? -1:
+    # `owner` (not its type name) is passed so the name is looked up only on the error path:
+    # an eager ``type(self).__name__`` cost Price + Price a third of its rate.
     cdef int128_t r = <int128_t>a + <int128_t>b
     if r > <int128_t>RAW_MAX or r < <int128_t>RAW_MIN:
         raise FixedPointOverflow(
-            f"{type_name}: arithmetic result {format_raw_128(r)} is out of range, "
+            f"{type(owner).__name__}: arithmetic result {format_raw_128(r)} is out of range, "
             f"expected {VALUE_MIN}..{VALUE_MAX}"
         )
     return <int64_t>r
@@ -411,7 +413,7 @@ cdef class FixedPoint:
     def __add__(self, other):
         if type(other) is type(self):
             return self._make(
-                _checked_sum(self.raw, (<FixedPoint>other).raw, type(self).__name__),
+                _checked_sum(self.raw, (<FixedPoint>other).raw, self),
                 max(self.precision, (<FixedPoint>other).precision),
             )
         return _mixed(self.as_decimal(), self.as_double(), other, 0, False)
@@ -422,7 +424,7 @@ cdef class FixedPoint:
     def __sub__(self, other):
         if type(other) is type(self):
             return self._make(
-                _checked_sum(self.raw, -(<FixedPoint>other).raw, type(self).__name__),
+                _checked_sum(self.raw, -(<FixedPoint>other).raw, self),
                 max(self.precision, (<FixedPoint>other).precision),
             )
         return _mixed(self.as_decimal(), self.as_double(), other, 1, False)
@@ -704,6 +706,7 @@ def _money_from_raw(int64_t raw, str code):
     return Money.from_raw_c(raw, Currency.from_str(code))
 
 
+@cython.freelist(128)
 @cython.final
 cdef class Money:
     """A signed amount of a currency, with the currency's precision.
@@ -779,7 +782,8 @@ cdef class Money:
         return Money(parts[0], Currency.from_str(parts[1]))
 
     cdef int _check_currency(self, Money other, str op) except -1:
-        if self.currency.code != other.currency.code:
+        # Registered currencies are singletons: the identity test skips the string compare.
+        if self.currency is not other.currency and self.currency.code != other.currency.code:
             raise CurrencyMismatch(
                 f"Money: cannot {op} {self} and {other}, expected amounts of one currency"
             )
@@ -809,7 +813,7 @@ cdef class Money:
     def __add__(self, other):
         if isinstance(other, Money):
             self._check_currency(<Money>other, "add")
-            return Money.from_raw_c(_checked_sum(self.raw, (<Money>other).raw, "Money"),
+            return Money.from_raw_c(_checked_sum(self.raw, (<Money>other).raw, self),
                                     self.currency)
         return _mixed(self.as_decimal(), self.as_double(), other, 0, False)
 
@@ -819,7 +823,7 @@ cdef class Money:
     def __sub__(self, other):
         if isinstance(other, Money):
             self._check_currency(<Money>other, "subtract")
-            return Money.from_raw_c(_checked_sum(self.raw, -(<Money>other).raw, "Money"),
+            return Money.from_raw_c(_checked_sum(self.raw, -(<Money>other).raw, self),
                                     self.currency)
         return _mixed(self.as_decimal(), self.as_double(), other, 1, False)
 
