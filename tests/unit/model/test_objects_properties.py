@@ -2,10 +2,9 @@
 
 from decimal import Decimal
 
+import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-
-import pytest
 
 from core.errors import FixedPointOverflow, ValidationError
 from core.model.currency import Currency
