@@ -11,6 +11,8 @@ from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 
 from core.model.enums cimport CurrencyType
 
+from core.model import enums as _enums
+
 from core.errors import InvalidTypeError, ValidationError
 
 cdef dict _REGISTRY = {}
@@ -50,7 +52,8 @@ cdef class Currency:
         If a field is out of range.
     """
 
-    def __init__(self, str code, int precision, int iso4217, str name, currency_type):
+    def __init__(self, str code not None, int precision, int iso4217, str name not None,
+                 currency_type):
         if not code or len(code) > 12 or any(c.isspace() for c in code):
             raise ValidationError(
                 f"Currency: invalid code {code!r}, expected 1-12 characters without spaces"
@@ -63,7 +66,11 @@ cdef class Currency:
             raise ValidationError(
                 f"Currency {code}: iso4217 {iso4217} out of range, expected 0..999"
             )
-        if not isinstance(currency_type, int) or currency_type not in (1, 2, 3):
+        if (
+            not isinstance(currency_type, int)
+            or isinstance(currency_type, bool)
+            or currency_type not in (1, 2, 3)
+        ):
             raise InvalidTypeError(
                 f"Currency {code}: currency_type {currency_type!r}, expected a CurrencyType"
             )
@@ -76,7 +83,7 @@ cdef class Currency:
 
     def __reduce__(self):
         return (Currency, (self.code, self.precision, self.iso4217, self.name,
-                           CurrencyType(self.currency_type)))
+                           _enums.CurrencyType(self.currency_type)))
 
     def __eq__(self, other):
         if not isinstance(other, Currency):
@@ -92,7 +99,7 @@ cdef class Currency:
     def __repr__(self):
         return (
             f"Currency(code={self.code}, precision={self.precision}, iso4217={self.iso4217}, "
-            f"name={self.name}, currency_type={CurrencyType(self.currency_type).name})"
+            f"name={self.name}, currency_type={_enums.CurrencyType(self.currency_type).name})"
         )
 
     @staticmethod
@@ -100,14 +107,20 @@ cdef class Currency:
         return _REGISTRY.get(code)
 
     @staticmethod
-    def from_str(str code not None):
+    def from_str(code):
         """Return the registered currency with `code`.
 
         Raises
         ------
+        InvalidTypeError
+            If `code` is not a str.
         ValidationError
             If no currency with that code is registered.
         """
+        if not isinstance(code, str):
+            raise InvalidTypeError(
+                f"Currency.code: invalid type {type(code).__name__}, expected str"
+            )
         cdef Currency currency = _REGISTRY.get(code)
         if currency is None:
             raise ValidationError(
@@ -117,14 +130,22 @@ cdef class Currency:
         return currency
 
     @staticmethod
-    def register(Currency currency not None, bint overwrite=False):
+    def register(currency, bint overwrite=False):
         """Add `currency` to the registry.
+
+        Registering a currency equal in every attribute to the registered one is a no-op.
 
         Raises
         ------
+        InvalidTypeError
+            If `currency` is not a `Currency`.
         ValidationError
             If the code is already registered with other attributes and `overwrite` is False.
         """
+        if not isinstance(currency, Currency):
+            raise InvalidTypeError(
+                f"Currency.register: invalid type {type(currency).__name__}, expected Currency"
+            )
         cdef Currency existing = _REGISTRY.get(currency.code)
         if existing is not None and not overwrite and repr(existing) != repr(currency):
             raise ValidationError(

@@ -8,7 +8,8 @@ salted ``str`` hash), so a hash, and any order derived from it, is the same in e
 type                    format                          example
 ======================  ==============================  ===================================
 `Symbol`, `Venue`       non-empty, trimmed              ``EUR/USD``, ``SIM``
-`InstrumentId`          ``<symbol>.<venue>``            ``EUR/USD.SIM`` (split at last dot)
+`InstrumentId`          ``<symbol>.<venue>``            ``EUR/USD.SIM`` (split at last dot;
+                                                        the venue has no dot)
 `TraderId`              ``<name>-<tag>``                ``TRADER-001``
 `StrategyId`            ``<name>-<tag>`` or EXTERNAL    ``EMACross-001``
 `AccountId`             ``<issuer>-<number>``           ``SIM-001``
@@ -24,21 +25,28 @@ from core.model.currency cimport fnv1a_64
 from core.errors import InvalidTypeError, ValidationError
 
 
-cdef inline object _invalid(str type_name, object value, str expected):
-    return ValidationError(f"{type_name}.value: invalid value {value!r}, expected {expected}")
+cdef inline object _invalid(str type_name, object value, str expected, str field="value"):
+    return ValidationError(f"{type_name}.{field}: invalid value {value!r}, expected {expected}")
 
 
-cdef int _check_value(str type_name, object value) except -1:
+cdef int _check_value(str type_name, object value, str field="value") except -1:
     if not isinstance(value, str):
         raise InvalidTypeError(
-            f"{type_name}.value: invalid type {type(value).__name__}, expected str"
+            f"{type_name}.{field}: invalid type {type(value).__name__}, expected str"
         )
     if not value:
-        raise _invalid(type_name, value, "a non-empty string")
+        raise _invalid(type_name, value, "a non-empty string", field)
     if value != value.strip():
-        raise _invalid(type_name, value, "a string without leading or trailing whitespace")
+        raise _invalid(
+            type_name, value, "a string without leading or trailing whitespace", field
+        )
     if not value.isprintable():
-        raise _invalid(type_name, value, "a string without control characters")
+        raise _invalid(
+            type_name,
+            value,
+            "a string of printable characters (no control characters or non-ASCII spaces)",
+            field,
+        )
     return 0
 
 
@@ -113,9 +121,20 @@ cdef class InstrumentId(Identifier):
     ----------
     symbol : Symbol
     venue : Venue
+        Without a dot: the string form splits at the last dot.
+
+    Raises
+    ------
+    ValidationError
+        If the venue contains a dot.
     """
 
     def __init__(self, Symbol symbol not None, Venue venue not None):
+        if "." in venue.value:
+            # from_str splits at the last dot, so a dotted venue could not round-trip.
+            raise _invalid(
+                "InstrumentId", venue.value, "a venue without '.' (the separator)", "venue"
+            )
         self._set(f"{symbol.value}.{venue.value}")
         self.symbol = symbol
         self.venue = venue
@@ -131,9 +150,11 @@ cdef class InstrumentId(Identifier):
         cdef str venue
         if dot <= 0 or dot == len(value) - 1:
             raise _invalid("InstrumentId", value, "'<symbol>.<venue>' such as 'EUR/USD.SIM'")
+        _check_value("InstrumentId", value)
         symbol = value[:dot]
         venue = value[dot + 1:]
-        _check_value("InstrumentId", value)
+        _check_value("InstrumentId", symbol, "symbol")
+        _check_value("InstrumentId", venue, "venue")
         instrument_id = InstrumentId.__new__(InstrumentId)
         instrument_id._set(value)
         instrument_id.symbol = Symbol.__new__(Symbol)
@@ -148,8 +169,11 @@ cdef class InstrumentId(Identifier):
 
         Raises
         ------
+        InvalidTypeError
+            If `value` is not a str.
         ValidationError
-            If `value` has no dot, an empty symbol or venue, or whitespace.
+            If `value` has no dot, an empty symbol or venue, or a symbol or venue with leading
+            or trailing whitespace or control characters.
         """
         if not isinstance(value, str):
             _check_value("InstrumentId", value)

@@ -31,7 +31,12 @@ Quantity               ``+x abs(x)``                                      Quanti
 
 Comparisons (``== != < <= > >=``) between the fixed-point types, ``int``, ``float`` and
 ``Decimal`` compare exact values (a float by its exact binary value); NaN is unequal to all.
-``hash`` agrees with ``==`` (``hash(Price.from_str("1.0")) == hash(1)``).
+`Money` compares the same way with ``int``, ``float`` and ``Decimal`` but not with `Price` or
+`Quantity` (``==`` is False, ordering raises ``TypeError``). ``hash`` agrees with ``==``
+(``hash(Price.from_str("1.0")) == hash(1) == hash(Money(1, USD))``).
+
+As the ``Decimal`` result type implies, ``/`` and ``//`` by zero raise `decimal.DivisionByZero`
+(a ``ZeroDivisionError``) and ``%`` by zero raises `decimal.InvalidOperation`.
 """
 
 import cython
@@ -39,6 +44,7 @@ import cython
 from decimal import Decimal
 
 from cpython.object cimport Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE
+from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 from libc.math cimport isfinite
 from libc.stdint cimport int64_t, uint8_t, uint64_t
@@ -80,7 +86,9 @@ cdef int parse_decimal(str text, int64_t* raw, uint8_t* precision, str type_name
     """Parse a decimal string into a raw value and the precision its digits show.
 
     Accepts an optional sign, digits with at most one ``.``, ``_`` between digits, and an
-    optional exponent (``1.5e-3``). Trailing zeros count toward the precision.
+    optional exponent (``1.5e-3``), as `Decimal` does. Trailing zeros count toward the precision.
+    A string with more than 9 decimals is rejected as too fine before its size is judged, so
+    ``'1.0000000000000000000000'`` reports its precision, not an overflow.
     """
     cdef Py_ssize_t n = 0
     cdef const char* s = PyUnicode_AsUTF8AndSize(text, &n)
@@ -88,12 +96,14 @@ cdef int parse_decimal(str text, int64_t* raw, uint8_t* precision, str type_name
     cdef bint negative = False
     cdef bint seen_dot = False
     cdef bint seen_digit = False
+    cdef bint too_many_digits = False
     cdef uint64_t mantissa = 0
     cdef int frac_digits = 0
     cdef int exponent = 0
     cdef int exp_sign = 1
     cdef int exp_digits = 0
     cdef int scale
+    cdef int shift
     cdef char c
     cdef int128_t value
     if n == 0:
@@ -104,9 +114,12 @@ cdef int parse_decimal(str text, int64_t* raw, uint8_t* precision, str type_name
     while i < n:
         c = s[i]
         if 48 <= c <= 57:
+            # Past 19 significant digits the value is out of range unless it is too fine, which
+            # is decided after the loop; stop accumulating so the uint64 cannot wrap.
             if mantissa > 1_844_674_407_370_955_160ULL:
-                raise _overflow(type_name, repr(text))
-            mantissa = mantissa * 10 + <uint64_t>(c - 48)
+                too_many_digits = True
+            else:
+                mantissa = mantissa * 10 + <uint64_t>(c - 48)
             seen_digit = True
             if seen_dot:
                 frac_digits += 1
@@ -119,8 +132,9 @@ cdef int parse_decimal(str text, int64_t* raw, uint8_t* precision, str type_name
             if i < n and (s[i] == 45 or s[i] == 43):
                 exp_sign = -1 if s[i] == 45 else 1
                 i += 1
-            while i < n and 48 <= s[i] <= 57 and exp_digits < 3:
-                exponent = exponent * 10 + (s[i] - 48)
+            while i < n and 48 <= s[i] <= 57:
+                if exponent < 100_000:  # saturate: any larger exponent is out of range anyway
+                    exponent = exponent * 10 + (s[i] - 48)
                 exp_digits += 1
                 i += 1
             if exp_digits == 0 or i != n:
@@ -140,11 +154,15 @@ cdef int parse_decimal(str text, int64_t* raw, uint8_t* precision, str type_name
     if mantissa == 0:
         raw[0] = 0
         return 0
-    if 9 - scale > 19:
+    shift = 9 - scale  # >= 0; above 9 when the exponent is positive
+    # mantissa < 2**64 and 10**18 < 2**60, so the product fits in an int128 (< 2**127); a
+    # nonzero mantissa shifted by 19 or more places is at least 10**19 > RAW_MAX.
+    if too_many_digits or shift > 18:
         raise _overflow(type_name, repr(text))
-    value = <int128_t>mantissa
-    for _ in range(9 - scale):
-        value *= 10
+    if shift <= 9:
+        value = <int128_t>mantissa * <int128_t>POW10[shift]
+    else:
+        value = <int128_t>mantissa * <int128_t>POW10[9] * <int128_t>POW10[shift - 9]
     if value > <int128_t>RAW_MAX:
         raise _overflow(type_name, repr(text))
     raw[0] = -<int64_t>value if negative else <int64_t>value
@@ -178,6 +196,48 @@ cdef int _check_precision(int precision, str type_name) except -1:
     if not 0 <= precision <= 9:
         raise _invalid(type_name, "precision", precision, "0..9")
     return 0
+
+
+cdef int _precision_arg(object precision, str type_name) except -1:
+    """Return a public `precision` argument as a C int, checked to be an int in 0..9."""
+    if not isinstance(precision, int) or isinstance(precision, bool):
+        raise InvalidTypeError(
+            f"{type_name}.precision: invalid type {type(precision).__name__}, expected int"
+        )
+    if not 0 <= precision <= 9:
+        raise _invalid(type_name, "precision", precision, "0..9")
+    return <int>precision
+
+
+cdef int64_t _raw_arg(object raw, int precision, str type_name) except? -1:
+    """Return a public `raw` argument as an int64, checked for type, range and precision."""
+    cdef int overflow = 0
+    cdef long long value
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise InvalidTypeError(f"{type_name}.raw: invalid type {type(raw).__name__}, expected int")
+    value = PyLong_AsLongLongAndOverflow(raw, &overflow)
+    if overflow != 0 or value > RAW_MAX or value < RAW_MIN:
+        raise FixedPointOverflow(
+            f"{type_name}.raw: {raw} is out of range, expected {RAW_MIN}..{RAW_MAX}"
+        )
+    if value % POW10[9 - precision] != 0:
+        raise _invalid(
+            type_name, "raw", raw, f"a multiple of {POW10[9 - precision]} for precision {precision}"
+        )
+    return <int64_t>value
+
+
+cdef inline object _not_str(object value, str type_name):
+    return InvalidTypeError(
+        f"{type_name}.value: invalid type {type(value).__name__}, expected str"
+    )
+
+
+cdef object _hash_raw(int64_t raw, uint8_t precision):
+    """Return the hash of the exact value, equal to that of an equal int, float or Decimal."""
+    if raw % FIXED_SCALAR == 0:
+        return hash(raw // FIXED_SCALAR)
+    return hash(_as_decimal(raw, precision))
 
 
 cdef int64_t raw_from_value(object value, int precision, str type_name) except? -1:
@@ -304,11 +364,13 @@ cdef object _mixed(object self_decimal, double self_double, object other, int op
     return _arith(self_decimal, other_decimal, op)
 
 
-cdef inline int64_t _checked_sum(int64_t a, int64_t b, str type_name) except? -1:
+cdef inline int64_t _checked_sum(int64_t a, int64_t b, object owner) except? -1:
+    # `owner` (not its type name) is passed so the name is looked up only on the error path:
+    # an eager ``type(self).__name__`` cost Price + Price a third of its rate.
     cdef int128_t r = <int128_t>a + <int128_t>b
     if r > <int128_t>RAW_MAX or r < <int128_t>RAW_MIN:
         raise FixedPointOverflow(
-            f"{type_name}: arithmetic result {format_raw_128(r)} is out of range, "
+            f"{type(owner).__name__}: arithmetic result {format_raw_128(r)} is out of range, "
             f"expected {VALUE_MIN}..{VALUE_MAX}"
         )
     return <int64_t>r
@@ -343,9 +405,7 @@ cdef class FixedPoint:
         return _compare_mixed(self.as_decimal(), other, op)
 
     def __hash__(self):
-        if self.raw % FIXED_SCALAR == 0:
-            return hash(self.raw // FIXED_SCALAR)
-        return hash(self.as_decimal())
+        return _hash_raw(self.raw, self.precision)
 
     def __bool__(self):
         return self.raw != 0
@@ -353,7 +413,7 @@ cdef class FixedPoint:
     def __add__(self, other):
         if type(other) is type(self):
             return self._make(
-                _checked_sum(self.raw, (<FixedPoint>other).raw, type(self).__name__),
+                _checked_sum(self.raw, (<FixedPoint>other).raw, self),
                 max(self.precision, (<FixedPoint>other).precision),
             )
         return _mixed(self.as_decimal(), self.as_double(), other, 0, False)
@@ -364,7 +424,7 @@ cdef class FixedPoint:
     def __sub__(self, other):
         if type(other) is type(self):
             return self._make(
-                _checked_sum(self.raw, -(<FixedPoint>other).raw, type(self).__name__),
+                _checked_sum(self.raw, -(<FixedPoint>other).raw, self),
                 max(self.precision, (<FixedPoint>other).precision),
             )
         return _mixed(self.as_decimal(), self.as_double(), other, 1, False)
@@ -455,9 +515,10 @@ cdef class Price(FixedPoint):
         If `value` is outside -9_223_372_036..9_223_372_036.
     """
 
-    def __init__(self, value, int precision):
-        self.raw = raw_from_value(value, precision, "Price")
-        self.precision = <uint8_t>precision
+    def __init__(self, value, precision):
+        cdef int checked = _precision_arg(precision, "Price")
+        self.raw = raw_from_value(value, checked, "Price")
+        self.precision = <uint8_t>checked
 
     def __reduce__(self):
         return (_price_from_raw, (self.raw, self.precision))
@@ -480,21 +541,23 @@ cdef class Price(FixedPoint):
         return self if self.raw >= 0 else Price.from_raw_c(-self.raw, self.precision)
 
     @staticmethod
-    def from_raw(int64_t raw, int precision):
+    def from_raw(raw, precision):
         """Return a Price from its raw value (value × 10**9), checked.
 
         Raises
         ------
+        InvalidTypeError
+            If `raw` or `precision` is not an int.
         ValidationError
             If `precision` is not 0..9 or `raw` has digits below the precision.
         FixedPointOverflow
             If `raw` is out of range.
         """
-        _check_raw(raw, precision, "Price")
-        return Price.from_raw_c(raw, <uint8_t>precision)
+        cdef int checked = _precision_arg(precision, "Price")
+        return Price.from_raw_c(_raw_arg(raw, checked, "Price"), <uint8_t>checked)
 
     @staticmethod
-    def from_str(str value not None):
+    def from_str(value):
         """Return a Price parsed from a decimal string; the precision is its number of decimals.
 
         Raises
@@ -506,6 +569,8 @@ cdef class Price(FixedPoint):
         """
         cdef int64_t raw = 0
         cdef uint8_t precision = 0
+        if not isinstance(value, str):
+            raise _not_str(value, "Price")
         parse_decimal(value, &raw, &precision, "Price")
         return Price.from_raw_c(raw, precision)
 
@@ -513,19 +578,6 @@ cdef class Price(FixedPoint):
     def from_int(value):
         """Return a Price of precision 0 from an int."""
         return Price(value, 0) if isinstance(value, int) else Price(_not_int(value, "Price"), 0)
-
-
-cdef int _check_raw(int64_t raw, int precision, str type_name) except -1:
-    _check_precision(precision, type_name)
-    if raw > RAW_MAX or raw < RAW_MIN:
-        raise FixedPointOverflow(
-            f"{type_name}.raw: {raw} is out of range, expected {RAW_MIN}..{RAW_MAX}"
-        )
-    if raw % POW10[9 - precision] != 0:
-        raise _invalid(
-            type_name, "raw", raw, f"a multiple of {POW10[9 - precision]} for precision {precision}"
-        )
-    return 0
 
 
 cdef object _not_int(object value, str type_name):
@@ -562,12 +614,13 @@ cdef class Quantity(FixedPoint):
         If `value` exceeds 9_223_372_036.
     """
 
-    def __init__(self, value, int precision):
-        cdef int64_t raw = raw_from_value(value, precision, "Quantity")
+    def __init__(self, value, precision):
+        cdef int checked = _precision_arg(precision, "Quantity")
+        cdef int64_t raw = raw_from_value(value, checked, "Quantity")
         if raw < 0:
             raise _negative_quantity(value)
         self.raw = raw
-        self.precision = <uint8_t>precision
+        self.precision = <uint8_t>checked
 
     def __reduce__(self):
         return (_quantity_from_raw, (self.raw, self.precision))
@@ -595,23 +648,26 @@ cdef class Quantity(FixedPoint):
         return self
 
     @staticmethod
-    def from_raw(int64_t raw, int precision):
+    def from_raw(raw, precision):
         """Return a Quantity from its raw value (value × 10**9), checked.
 
         Raises
         ------
+        InvalidTypeError
+            If `raw` or `precision` is not an int.
         ValidationError
             If `raw` is negative or has digits below the precision, or `precision` is not 0..9.
         FixedPointOverflow
             If `raw` is out of range.
         """
-        _check_raw(raw, precision, "Quantity")
-        if raw < 0:
+        cdef int checked = _precision_arg(precision, "Quantity")
+        cdef int64_t value = _raw_arg(raw, checked, "Quantity")
+        if value < 0:
             raise _invalid("Quantity", "raw", raw, "a non-negative raw value")
-        return Quantity.from_raw_c(raw, <uint8_t>precision)
+        return Quantity.from_raw_c(value, <uint8_t>checked)
 
     @staticmethod
-    def from_str(str value not None):
+    def from_str(value):
         """Return a Quantity parsed from a decimal string; the precision is its decimals.
 
         Raises
@@ -623,6 +679,8 @@ cdef class Quantity(FixedPoint):
         """
         cdef int64_t raw = 0
         cdef uint8_t precision = 0
+        if not isinstance(value, str):
+            raise _not_str(value, "Quantity")
         parse_decimal(value, &raw, &precision, "Quantity")
         if raw < 0:
             raise _negative_quantity(value)
@@ -636,10 +694,19 @@ cdef class Quantity(FixedPoint):
         return Quantity(value, 0)
 
 
+cdef int _check_currency_arg(object currency) except -1:
+    if not isinstance(currency, Currency):
+        raise InvalidTypeError(
+            f"Money.currency: invalid type {type(currency).__name__}, expected Currency"
+        )
+    return 0
+
+
 def _money_from_raw(int64_t raw, str code):
     return Money.from_raw_c(raw, Currency.from_str(code))
 
 
+@cython.freelist(128)
 @cython.final
 cdef class Money:
     """A signed amount of a currency, with the currency's precision.
@@ -659,9 +726,10 @@ cdef class Money:
         If `value` is outside -9_223_372_036..9_223_372_036.
     """
 
-    def __init__(self, value, Currency currency not None):
-        self.raw = raw_from_value(value, currency.precision, "Money")
-        self.currency = currency
+    def __init__(self, value, currency):
+        _check_currency_arg(currency)
+        self.raw = raw_from_value(value, (<Currency>currency).precision, "Money")
+        self.currency = <Currency>currency
 
     def __reduce__(self):
         return (_money_from_raw, (self.raw, self.currency.code))
@@ -680,13 +748,25 @@ cdef class Money:
         return money
 
     @staticmethod
-    def from_raw(int64_t raw, Currency currency not None):
-        """Return Money from its raw value (amount × 10**9), checked."""
-        _check_raw(raw, currency.precision, "Money")
-        return Money.from_raw_c(raw, currency)
+    def from_raw(raw, currency):
+        """Return Money from its raw value (amount × 10**9), checked.
+
+        Raises
+        ------
+        InvalidTypeError
+            If `raw` is not an int or `currency` not a `Currency`.
+        ValidationError
+            If `raw` has digits below the currency's precision.
+        FixedPointOverflow
+            If `raw` is out of range.
+        """
+        _check_currency_arg(currency)
+        return Money.from_raw_c(
+            _raw_arg(raw, (<Currency>currency).precision, "Money"), <Currency>currency
+        )
 
     @staticmethod
-    def from_str(str value not None):
+    def from_str(value):
         """Return Money parsed from ``"<amount> <code>"``, e.g. ``"1000.50 USD"``.
 
         Raises
@@ -694,13 +774,16 @@ cdef class Money:
         ValidationError
             If the string is not an amount and a registered currency code.
         """
+        if not isinstance(value, str):
+            raise _not_str(value, "Money")
         cdef list parts = value.split()
         if len(parts) != 2:
             raise _invalid("Money", "value", value, "'<amount> <currency code>' e.g. '100.00 USD'")
         return Money(parts[0], Currency.from_str(parts[1]))
 
     cdef int _check_currency(self, Money other, str op) except -1:
-        if self.currency.code != other.currency.code:
+        # Registered currencies are singletons: the identity test skips the string compare.
+        if self.currency is not other.currency and self.currency.code != other.currency.code:
             raise CurrencyMismatch(
                 f"Money: cannot {op} {self} and {other}, expected amounts of one currency"
             )
@@ -722,7 +805,7 @@ cdef class Money:
         return _compare_mixed(self.as_decimal(), other, op)
 
     def __hash__(self):
-        return hash((self.currency.code, self.raw))
+        return _hash_raw(self.raw, self.currency.precision)
 
     def __bool__(self):
         return self.raw != 0
@@ -730,7 +813,7 @@ cdef class Money:
     def __add__(self, other):
         if isinstance(other, Money):
             self._check_currency(<Money>other, "add")
-            return Money.from_raw_c(_checked_sum(self.raw, (<Money>other).raw, "Money"),
+            return Money.from_raw_c(_checked_sum(self.raw, (<Money>other).raw, self),
                                     self.currency)
         return _mixed(self.as_decimal(), self.as_double(), other, 0, False)
 
@@ -740,7 +823,7 @@ cdef class Money:
     def __sub__(self, other):
         if isinstance(other, Money):
             self._check_currency(<Money>other, "subtract")
-            return Money.from_raw_c(_checked_sum(self.raw, -(<Money>other).raw, "Money"),
+            return Money.from_raw_c(_checked_sum(self.raw, -(<Money>other).raw, self),
                                     self.currency)
         return _mixed(self.as_decimal(), self.as_double(), other, 1, False)
 

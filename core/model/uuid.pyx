@@ -27,6 +27,19 @@ cdef inline uint64_t _splitmix64(uint64_t* state):
     return z ^ (z >> 31)
 
 
+cdef bint _is_hex_uuid(str value):
+    """Return whether every character of a 36-character UUID string but the hyphens is hex."""
+    cdef Py_ssize_t i
+    cdef Py_UCS4 c
+    for i in range(36):
+        if i == 8 or i == 13 or i == 18 or i == 23:
+            continue
+        c = value[i]
+        if not ("0" <= c <= "9" or "a" <= c <= "f" or "A" <= c <= "F"):
+            return False
+    return True
+
+
 @cython.freelist(64)
 @cython.final
 cdef class UUID4:
@@ -65,12 +78,12 @@ cdef class UUID4:
                 f"UUID4.value: invalid value {value!r}, expected a version 4 UUID such as "
                 f"'2d89666b-1a1e-4a75-b193-4eb3b454c757'"
             )
-        try:
-            number = int(value.replace("-", ""), 16)
-        except ValueError as err:
+        # int(..., 16) alone would accept '_', '+', spaces and non-ASCII digits.
+        if not _is_hex_uuid(value):
             raise ValidationError(
-                f"UUID4.value: invalid value {value!r}, expected hexadecimal digits"
-            ) from err
+                f"UUID4.value: invalid value {value!r}, expected hexadecimal digits 0-9 a-f"
+            )
+        number = int(value.replace("-", ""), 16)
         self._hi = number >> 64
         self._lo = number & 0xFFFFFFFFFFFFFFFF
 
@@ -111,11 +124,20 @@ cdef class UUIDFactory:
     Parameters
     ----------
     seed : int
-        Any integer; a run uses its configured seed.
+        Any integer (taken modulo 2**64); a run uses its configured seed.
+
+    Raises
+    ------
+    InvalidTypeError
+        If `seed` is not an int.
     """
 
-    def __init__(self, uint64_t seed=0):
-        self._state = seed
+    def __init__(self, seed=0):
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise InvalidTypeError(
+                f"UUIDFactory.seed: invalid type {type(seed).__name__}, expected int"
+            )
+        self._state = <uint64_t>(seed & 0xFFFFFFFFFFFFFFFF)
 
     cpdef UUID4 generate(self):
         """Return the next UUID of the sequence."""
