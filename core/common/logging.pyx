@@ -33,6 +33,9 @@ from core.common.clock cimport Clock
 
 from core.errors import InvalidTypeError, ValidationError
 
+# The Python enum class (inside this module the bare name is the C enum type).
+_LogLevelPy = LogLevel
+
 cdef int _default_level = LogLevel.INFO
 cdef object _sink = None  # set below, once the sink classes exist
 
@@ -129,7 +132,7 @@ def set_default_level(level):
 
 def get_default_level():
     """Return the process-wide default level."""
-    return LogLevel(_default_level)
+    return _LogLevelPy(_default_level)
 
 
 class StderrSink:
@@ -234,7 +237,7 @@ cdef class Logger:
     @property
     def level(self):
         """The effective threshold (this logger's own, else the process default)."""
-        return LogLevel(self._level if self._level >= 0 else _default_level)
+        return _LogLevelPy(self._level if self._level >= 0 else _default_level)
 
     def set_level(self, level):
         """Set this logger's threshold; ``None`` follows the process default again.
