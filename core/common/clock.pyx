@@ -28,7 +28,7 @@ import datetime as _dt
 import cython
 
 from cpython.datetime cimport datetime, timedelta
-from libc.stdint cimport INT64_MAX, int64_t, uint64_t
+from libc.stdint cimport INT64_MAX, int64_t
 from posix.time cimport CLOCK_REALTIME, clock_gettime, timespec
 
 from core.model.uuid cimport UUID4, UUIDFactory

@@ -26,7 +26,6 @@ import cython
 
 from cpython.dict cimport PyDict_GetItem
 from cpython.object cimport PyObject
-from libc.stdint cimport int64_t, uint64_t
 
 from core.common.clock cimport Clock
 from core.common.logging cimport Logger, LogLevel

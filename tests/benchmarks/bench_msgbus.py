@@ -131,8 +131,10 @@ def main():
             f"{label:28s} {rate / 1e6:9.2f} M/s {base / 1e6:9.2f} M/s {rate / base:6.2f}x  {verdict}"
         )
     print()
-    print(f"targets: publish >= {TARGETS['publish'] / 1e6:.0f} M/s, send >= "
-          f"{TARGETS['send'] / 1e6:.0f} M/s; {'all PASS' if not misses else f'{misses} MISS'}")
+    print(
+        f"targets: publish >= {TARGETS['publish'] / 1e6:.0f} M/s, send >= "
+        f"{TARGETS['send'] / 1e6:.0f} M/s; {'all PASS' if not misses else f'{misses} MISS'}"
+    )
     return 1 if misses else 0
 
 

@@ -90,8 +90,12 @@ def test_test_clock_same_time_timers_fire_in_insertion_order():
     for name in ("zeta", "alpha", "mid"):
         clock.set_timer_ns(name, 10, 0, 0, _noop)
     assert _fired(clock.advance_time(20)) == [
-        ("zeta", 10), ("alpha", 10), ("mid", 10),
-        ("zeta", 20), ("alpha", 20), ("mid", 20),
+        ("zeta", 10),
+        ("alpha", 10),
+        ("mid", 10),
+        ("zeta", 20),
+        ("alpha", 20),
+        ("mid", 20),
     ]
 
 
@@ -101,7 +105,14 @@ def test_test_clock_interleaved_timers_fire_in_time_then_insertion_order():
     clock.set_timer_ns("a", 2, 0, 0, _noop)
     clock.set_time_alert_ns("x", 6, _noop)
     assert _fired(clock.advance_time(9)) == [
-        ("a", 2), ("b", 3), ("a", 4), ("b", 6), ("a", 6), ("x", 6), ("a", 8), ("b", 9),
+        ("a", 2),
+        ("b", 3),
+        ("a", 4),
+        ("b", 6),
+        ("a", 6),
+        ("x", 6),
+        ("a", 8),
+        ("b", 9),
     ]
 
 
@@ -169,11 +180,15 @@ def test_test_clock_set_timer_with_datetimes_converts_to_ns():
     start_ns = 1_704_067_200_000_000_000
     clock = TestClock(start_time_ns=start_ns)
     clock.set_timer(
-        "t", timedelta(seconds=1), start_time=start, stop_time=start + timedelta(seconds=2),
+        "t",
+        timedelta(seconds=1),
+        start_time=start,
+        stop_time=start + timedelta(seconds=2),
         callback=_noop,
     )
     assert _fired(clock.advance_time(start_ns + 5_000_000_000)) == [
-        ("t", start_ns + 1_000_000_000), ("t", start_ns + 2_000_000_000),
+        ("t", start_ns + 1_000_000_000),
+        ("t", start_ns + 2_000_000_000),
     ]
 
 
@@ -308,8 +323,13 @@ def test_test_clock_event_ids_come_from_factory_and_are_reproducible():
 def test_test_clock_set_timer_ns_invalid_input_raises(kwargs, error, match):
     clock = TestClock()
     clock.set_timer_ns("dup", 10, 0, 0, _noop)
-    args = {"name": "t", "interval_ns": 10, "start_time_ns": 0, "stop_time_ns": 0,
-            "callback": _noop} | kwargs
+    args = {
+        "name": "t",
+        "interval_ns": 10,
+        "start_time_ns": 0,
+        "stop_time_ns": 0,
+        "callback": _noop,
+    } | kwargs
     with pytest.raises(error, match=match):
         clock.set_timer_ns(**args)
     assert clock.timer_names == ["dup"]
@@ -318,9 +338,21 @@ def test_test_clock_set_timer_ns_invalid_input_raises(kwargs, error, match):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"interval": 10}, InvalidTypeError, r"interval: invalid type int, expected datetime.timedelta"),
-        ({"start_time": datetime(2024, 1, 1)}, ValidationError, r"start_time: .* expected a timezone-aware"),
-        ({"stop_time": "2024"}, InvalidTypeError, r"stop_time: invalid type str, expected datetime"),
+        (
+            {"interval": 10},
+            InvalidTypeError,
+            r"interval: invalid type int, expected datetime.timedelta",
+        ),
+        (
+            {"start_time": datetime(2024, 1, 1)},
+            ValidationError,
+            r"start_time: .* expected a timezone-aware",
+        ),
+        (
+            {"stop_time": "2024"},
+            InvalidTypeError,
+            r"stop_time: invalid type str, expected datetime",
+        ),
         ({"interval": timedelta(0)}, ValidationError, r"interval_ns=0, expected a positive"),
     ],
 )
@@ -378,7 +410,7 @@ def test_test_clock_advance_time_property_order_and_count(specs, alerts, steps):
         end += step
         fired.extend(clock.advance_time(end))
 
-    for i, (interval, start, stop_offset, immediately) in enumerate(specs):
+    for interval, start, stop_offset, immediately in specs:
         first = start if immediately else start + interval
         last = min(end, first + stop_offset) if stop_offset else end
         expected += 0 if last < first else (last - first) // interval + 1
@@ -402,7 +434,9 @@ def test_live_clock_timestamp_is_wall_time():
 
 def test_live_clock_set_timer_without_loop_raises():
     clock = LiveClock()
-    with pytest.raises(EventLoopError, match=r"LiveClock timer 't': no asyncio event loop is running"):
+    with pytest.raises(
+        EventLoopError, match=r"LiveClock timer 't': no asyncio event loop is running"
+    ):
         clock.set_timer_ns("t", 1_000_000, 0, 0, _noop)
     assert clock.timer_count == 0
 

@@ -54,7 +54,9 @@ EXPECTED = {
 
 def _component_fsm(state):
     return FiniteStateMachine(
-        COMPONENT_STATE_TRANSITIONS, state, name="Test",
+        COMPONENT_STATE_TRANSITIONS,
+        state,
+        name="Test",
     )
 
 
@@ -64,13 +66,37 @@ def test_component_state_transitions_table_equals_expected():
 
 def test_component_enums_have_nautilus_members():
     assert [s.name for s in ComponentState] == [
-        "PRE_INITIALIZED", "READY", "STARTING", "RUNNING", "STOPPING", "STOPPED", "RESUMING",
-        "RESETTING", "DISPOSING", "DISPOSED", "DEGRADING", "DEGRADED", "FAULTING", "FAULTED",
+        "PRE_INITIALIZED",
+        "READY",
+        "STARTING",
+        "RUNNING",
+        "STOPPING",
+        "STOPPED",
+        "RESUMING",
+        "RESETTING",
+        "DISPOSING",
+        "DISPOSED",
+        "DEGRADING",
+        "DEGRADED",
+        "FAULTING",
+        "FAULTED",
     ]
     assert [t.name for t in ComponentTrigger] == [
-        "INITIALIZE", "START", "START_COMPLETED", "STOP", "STOP_COMPLETED", "RESUME",
-        "RESUME_COMPLETED", "RESET", "RESET_COMPLETED", "DISPOSE", "DISPOSE_COMPLETED",
-        "DEGRADE", "DEGRADE_COMPLETED", "FAULT", "FAULT_COMPLETED",
+        "INITIALIZE",
+        "START",
+        "START_COMPLETED",
+        "STOP",
+        "STOP_COMPLETED",
+        "RESUME",
+        "RESUME_COMPLETED",
+        "RESET",
+        "RESET_COMPLETED",
+        "DISPOSE",
+        "DISPOSE_COMPLETED",
+        "DEGRADE",
+        "DEGRADE_COMPLETED",
+        "FAULT",
+        "FAULT_COMPLETED",
     ]
 
 
@@ -95,7 +121,9 @@ def test_fsm_every_state_trigger_pair_moves_or_raises(state, trigger):
 
 
 def test_fsm_error_lists_valid_triggers():
-    with pytest.raises(InvalidStateTrigger, match=r"valid triggers there: \['RESUME', 'STOP', 'FAULT'\]"):
+    with pytest.raises(
+        InvalidStateTrigger, match=r"valid triggers there: \['RESUME', 'STOP', 'FAULT'\]"
+    ):
         _component_fsm(S.DEGRADED).trigger(T.START)
 
 
@@ -190,17 +218,29 @@ def test_component_invalid_id_raises(component_id, error, match):
     [
         (["start"], S.RUNNING, [("start", S.STARTING)]),
         (["start", "stop"], S.STOPPED, [("start", S.STARTING), ("stop", S.STOPPING)]),
-        (["start", "stop", "resume"], S.RUNNING,
-         [("start", S.STARTING), ("stop", S.STOPPING), ("resume", S.RESUMING)]),
-        (["start", "stop", "reset"], S.READY,
-         [("start", S.STARTING), ("stop", S.STOPPING), ("reset", S.RESETTING)]),
+        (
+            ["start", "stop", "resume"],
+            S.RUNNING,
+            [("start", S.STARTING), ("stop", S.STOPPING), ("resume", S.RESUMING)],
+        ),
+        (
+            ["start", "stop", "reset"],
+            S.READY,
+            [("start", S.STARTING), ("stop", S.STOPPING), ("reset", S.RESETTING)],
+        ),
         (["start", "degrade"], S.DEGRADED, [("start", S.STARTING), ("degrade", S.DEGRADING)]),
-        (["start", "degrade", "resume"], S.RUNNING,
-         [("start", S.STARTING), ("degrade", S.DEGRADING), ("resume", S.RESUMING)]),
+        (
+            ["start", "degrade", "resume"],
+            S.RUNNING,
+            [("start", S.STARTING), ("degrade", S.DEGRADING), ("resume", S.RESUMING)],
+        ),
         (["dispose"], S.DISPOSED, [("dispose", S.DISPOSING)]),
         (["start", "fault"], S.FAULTED, [("start", S.STARTING), ("fault", S.FAULTING)]),
-        (["start", "fault", "dispose"], S.DISPOSED,
-         [("start", S.STARTING), ("fault", S.FAULTING), ("dispose", S.DISPOSING)]),
+        (
+            ["start", "fault", "dispose"],
+            S.DISPOSED,
+            [("start", S.STARTING), ("fault", S.FAULTING), ("dispose", S.DISPOSING)],
+        ),
     ],
 )
 def test_component_lifecycle_runs_hooks_in_intermediate_states(actions, final, hooks):
@@ -304,7 +344,8 @@ def test_component_transitions_logged_at_info(log_sink):
     component = Recording()
     component.start()
     assert [line.split("] ", 1)[1] for line in log_sink.lines] == [
-        "Recording: STARTING", "Recording: RUNNING",
+        "Recording: STARTING",
+        "Recording: RUNNING",
     ]
     component.log.set_level(LogLevel.WARNING)
     component.stop()

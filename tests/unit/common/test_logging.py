@@ -55,7 +55,8 @@ def test_logger_timestamp_follows_simulated_time(log_sink):
     clock.set_time(3_000_000_000)
     log.info("b")
     assert [line[:30] for line in log_sink.lines] == [
-        "1970-01-01T00:00:00.000000000Z", "1970-01-01T00:00:03.000000000Z",
+        "1970-01-01T00:00:00.000000000Z",
+        "1970-01-01T00:00:03.000000000Z",
     ]
 
 
@@ -152,13 +153,29 @@ def test_stderr_sink_writes_line_to_stderr(capsys):
 @pytest.mark.parametrize(
     ("call", "error", "match"),
     [
-        (lambda: Logger(""), ValidationError, r"Logger.name: invalid value '', expected a non-empty"),
+        (
+            lambda: Logger(""),
+            ValidationError,
+            r"Logger.name: invalid value '', expected a non-empty",
+        ),
         (lambda: Logger(3), InvalidTypeError, r"Logger.name: invalid type int, expected str"),
-        (lambda: Logger("X", level=15), ValidationError, r"Logger X: level: invalid value 15, expected one of"),
+        (
+            lambda: Logger("X", level=15),
+            ValidationError,
+            r"Logger X: level: invalid value 15, expected one of",
+        ),
         (lambda: Logger("X", level="INFO"), InvalidTypeError, r"Logger X: level: invalid type str"),
         (lambda: Logger("X", clock="clock"), TypeError, r"clock"),
-        (lambda: set_default_level(True), InvalidTypeError, r"set_default_level.level: invalid type bool"),
-        (lambda: set_default_level(0), ValidationError, r"set_default_level.level: invalid value 0"),
+        (
+            lambda: set_default_level(True),
+            InvalidTypeError,
+            r"set_default_level.level: invalid type bool",
+        ),
+        (
+            lambda: set_default_level(0),
+            ValidationError,
+            r"set_default_level.level: invalid value 0",
+        ),
         (lambda: set_sink([]), InvalidTypeError, r"set_sink.sink: invalid value \[\] of type list"),
     ],
 )

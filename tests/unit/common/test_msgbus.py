@@ -234,8 +234,9 @@ def test_msgbus_send_unknown_endpoint_logged_and_counted(bus, log_sink):
     bus.send("Nowhere.execute", "cmd")
     assert bus.sent_count == 0
     assert bus.unknown_endpoint_count == 1
-    assert "[ERROR] TRADER-001.MessageBus: cannot send str to endpoint 'Nowhere.execute'" in (
-        log_sink.lines[-1]
+    assert (
+        "[ERROR] TRADER-001.MessageBus: cannot send str to endpoint 'Nowhere.execute'"
+        in (log_sink.lines[-1])
     )
 
 
@@ -258,7 +259,11 @@ def test_msgbus_register_twice_raises(bus):
     ("endpoint", "handler", "match"),
     [
         ("unknown", print, r"endpoint 'unknown' is not registered; registered endpoints: \['e'\]"),
-        ("e", repr, r"endpoint 'e' has handler <built-in function print>, not <built-in function repr>"),
+        (
+            "e",
+            repr,
+            r"endpoint 'e' has handler <built-in function print>, not <built-in function repr>",
+        ),
     ],
 )
 def test_msgbus_deregister_invalid_raises(bus, endpoint, handler, match):
