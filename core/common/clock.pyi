@@ -1,0 +1,79 @@
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from core.errors import FlotillaError
+from core.model.uuid import UUID4, UUIDFactory
+
+class EventLoopError(FlotillaError, RuntimeError): ...
+
+class TimeEvent:
+    name: str
+    event_id: UUID4
+    ts_event: int
+    ts_init: int
+    def __init__(self, name: str, event_id: UUID4, ts_event: int, ts_init: int) -> None: ...
+    def __hash__(self) -> int: ...
+
+class TimeEventHandler:
+    event: TimeEvent
+    callback: Callable[[TimeEvent], object]
+    def __init__(self, event: TimeEvent, callback: Callable[[TimeEvent], object]) -> None: ...
+    def handle(self) -> None: ...
+
+class Clock:
+    @property
+    def timer_names(self) -> list[str]: ...
+    @property
+    def timer_count(self) -> int: ...
+    def timestamp_ns(self) -> int: ...
+    def timestamp(self) -> float: ...
+    def timestamp_ms(self) -> int: ...
+    def utc_now(self) -> datetime: ...
+    def next_event_time_ns(self) -> int: ...
+    def next_time_ns(self, name: str) -> int: ...
+    def register_default_handler(self, callback: Callable[[TimeEvent], object]) -> None: ...
+    def set_timer(
+        self,
+        name: str,
+        interval: timedelta,
+        start_time: datetime | None = None,
+        stop_time: datetime | None = None,
+        callback: Callable[[TimeEvent], object] | None = None,
+        allow_past: bool = True,
+        fire_immediately: bool = False,
+    ) -> None: ...
+    def set_timer_ns(
+        self,
+        name: str,
+        interval_ns: int,
+        start_time_ns: int,
+        stop_time_ns: int,
+        callback: Callable[[TimeEvent], object] | None = None,
+        allow_past: bool = True,
+        fire_immediately: bool = False,
+    ) -> None: ...
+    def set_time_alert(
+        self,
+        name: str,
+        alert_time: datetime,
+        callback: Callable[[TimeEvent], object] | None = None,
+        allow_past: bool = True,
+    ) -> None: ...
+    def set_time_alert_ns(
+        self,
+        name: str,
+        alert_time_ns: int,
+        callback: Callable[[TimeEvent], object] | None = None,
+        allow_past: bool = True,
+    ) -> None: ...
+    def cancel_timer(self, name: str) -> bool: ...
+    def cancel_timers(self) -> None: ...
+
+class TestClock(Clock):
+    def __init__(self, start_time_ns: int = 0, uuid_factory: UUIDFactory | None = None) -> None: ...
+    def set_time(self, to_time_ns: int) -> None: ...
+    def advance_time(self, to_time_ns: int, set_time: bool = True) -> list[TimeEventHandler]: ...
+
+class LiveClock(Clock):
+    def __init__(self, loop: asyncio.AbstractEventLoop | None = None) -> None: ...
