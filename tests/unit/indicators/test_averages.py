@@ -25,7 +25,9 @@ def _quote(bid_raw, ask_raw):
 
 
 def _trade(price_raw):
-    return TradeTick.from_raw(EURUSD, price_raw, 5, 10**9, 0, AggressorSide.BUYER, TradeId("T1"), 0, 0)
+    return TradeTick.from_raw(
+        EURUSD, price_raw, 5, 10**9, 0, AggressorSide.BUYER, TradeId("T1"), 0, 0
+    )
 
 
 def _bar(open_raw, high_raw, low_raw, close_raw):
@@ -44,7 +46,10 @@ def ref_ema(values, period):
 
 def ref_sma(values, period):
     """Pure-Python SMA: mean of the last min(n, period) inputs."""
-    return [math.fsum(values[max(0, i + 1 - period) : i + 1]) / min(i + 1, period) for i in range(len(values))]
+    return [
+        math.fsum(values[max(0, i + 1 - period) : i + 1]) / min(i + 1, period)
+        for i in range(len(values))
+    ]
 
 
 def _feed(indicator, values):
@@ -77,7 +82,10 @@ def test_average_non_int_period_raises(cls, period):
 
 @pytest.mark.parametrize("cls", AVERAGES)
 def test_average_bad_price_type_raises(cls):
-    with pytest.raises(ValidationError, match=rf"{cls.__name__}\.price_type: invalid value 99, expected a PriceType"):
+    with pytest.raises(
+        ValidationError,
+        match=rf"{cls.__name__}\.price_type: invalid value 99, expected a PriceType",
+    ):
         cls(3, 99)
 
 
@@ -86,7 +94,12 @@ def test_average_new_has_clean_state_and_name(cls):
     average = cls(10, PriceType.MID)
     assert average.name == repr(average) == f"{cls.__name__}(10, MID)"
     assert (average.period, average.price_type) == (10, PriceType.MID)
-    assert (average.value, average.count, average.has_inputs, average.initialized) == (0.0, 0, False, False)
+    assert (average.value, average.count, average.has_inputs, average.initialized) == (
+        0.0,
+        0,
+        False,
+        False,
+    )
     assert isinstance(average, MovingAverage) and isinstance(average, Indicator)
 
 
@@ -116,7 +129,13 @@ def test_ema_first_input_seeds_value():
 
 def test_ema_sequence_matches_hand_computed_values():
     # alpha = 0.5: every step is exact in binary floating point.
-    assert _feed(ExponentialMovingAverage(3), [1.0, 2.0, 3.0, 4.0, 0.0]) == [1.0, 1.5, 2.25, 3.125, 1.5625]
+    assert _feed(ExponentialMovingAverage(3), [1.0, 2.0, 3.0, 4.0, 0.0]) == [
+        1.0,
+        1.5,
+        2.25,
+        3.125,
+        1.5625,
+    ]
 
 
 def test_ema_period_one_tracks_the_input():
@@ -143,7 +162,12 @@ def test_average_reset_clears_everything(cls):
     _feed(average, [7.0, 8.0, 9.0, 10.0])
     assert average.initialized
     average.reset()
-    assert (average.value, average.count, average.has_inputs, average.initialized) == (0.0, 0, False, False)
+    assert (average.value, average.count, average.has_inputs, average.initialized) == (
+        0.0,
+        0,
+        False,
+        False,
+    )
     # After a reset the average behaves as a new one: no earlier input leaks into the result.
     assert _feed(average, [1.0, 2.0, 3.0, 4.0]) == _feed(cls(3), [1.0, 2.0, 3.0, 4.0])
 
@@ -152,7 +176,14 @@ def test_average_reset_clears_everything(cls):
 
 
 def test_sma_sequence_matches_hand_computed_values():
-    assert _feed(SimpleMovingAverage(3), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) == [1.0, 1.5, 2.0, 3.0, 4.0, 5.0]
+    assert _feed(SimpleMovingAverage(3), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]) == [
+        1.0,
+        1.5,
+        2.0,
+        3.0,
+        4.0,
+        5.0,
+    ]
 
 
 def test_sma_ring_wraps_many_times_keeping_the_last_window():
@@ -192,16 +223,24 @@ def test_average_handle_quote_tick_uses_price_type(cls, price_type, expected):
     average = cls(2, price_type)
     average.handle_quote_tick(_quote(1_000_010_000, 1_000_030_000))
     assert average.value == expected
-    assert math.isclose(average.value, {PriceType.BID: 1.00001, PriceType.ASK: 1.00003}.get(price_type, 1.00002))
+    assert math.isclose(
+        average.value, {PriceType.BID: 1.00001, PriceType.ASK: 1.00003}.get(price_type, 1.00002)
+    )
     assert average.count == 1
 
 
 def test_ema_handle_quote_tick_sequence_matches_reference():
     ema = ExponentialMovingAverage(3, PriceType.MID)
-    quotes = [(1_000_010_000, 1_000_030_000), (1_000_020_000, 1_000_020_000), (999_990_000, 1_000_050_000)]
+    quotes = [
+        (1_000_010_000, 1_000_030_000),
+        (1_000_020_000, 1_000_020_000),
+        (999_990_000, 1_000_050_000),
+    ]
     for bid, ask in quotes:
         ema.handle_quote_tick(_quote(bid, ask))
-    assert math.isclose(ema.value, ref_ema([(b + a) / 2 * 1e-9 for b, a in quotes], 3)[-1], rel_tol=1e-15)
+    assert math.isclose(
+        ema.value, ref_ema([(b + a) / 2 * 1e-9 for b, a in quotes], 3)[-1], rel_tol=1e-15
+    )
 
 
 @pytest.mark.parametrize("cls", AVERAGES)
@@ -272,7 +311,10 @@ def test_average_handler_given_none_raises(cls, method, message):
     ],
 )
 def test_indicator_base_handlers_raise_not_implemented(method, arg):
-    with pytest.raises(NotImplementedError, match=rf"^Indicator\(\): {method} is not supported; Indicator must override it"):
+    with pytest.raises(
+        NotImplementedError,
+        match=rf"^Indicator\(\): {method} is not supported; Indicator must override it",
+    ):
         getattr(Indicator([]), method)(arg)
 
 
@@ -308,7 +350,10 @@ def test_ema_matches_reference_on_random_sequences(values, period):
     ema = ExponentialMovingAverage(period)
     got = _feed(ema, values)
     tol = 1e-12 * max([1.0, *map(abs, values)])
-    assert all(math.isclose(g, e, rel_tol=1e-12, abs_tol=tol) for g, e in zip(got, ref_ema(values, period), strict=True))
+    assert all(
+        math.isclose(g, e, rel_tol=1e-12, abs_tol=tol)
+        for g, e in zip(got, ref_ema(values, period), strict=True)
+    )
     assert ema.count == len(values)
     assert ema.initialized == (len(values) >= period)
 
@@ -319,6 +364,9 @@ def test_sma_matches_reference_on_random_sequences(values, period):
     got = _feed(sma, values)
     # The running sum's rounding is bounded by the magnitude seen within one or two windows.
     tol = 1e-12 * max([1.0, *map(abs, values)])
-    assert all(math.isclose(g, e, rel_tol=1e-9, abs_tol=tol) for g, e in zip(got, ref_sma(values, period), strict=True))
+    assert all(
+        math.isclose(g, e, rel_tol=1e-9, abs_tol=tol)
+        for g, e in zip(got, ref_sma(values, period), strict=True)
+    )
     assert sma.count == len(values)
     assert sma.initialized == (len(values) >= period)
