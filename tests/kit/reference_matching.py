@@ -341,6 +341,10 @@ class _Venue:
         """Best opposite price and its displayed size for an order of `side`."""
         return (self.ask, self.ask_size) if side == BUY else (self.bid, self.bid_size)
 
+    def reduces(self, side: str) -> bool:
+        """True when an order of `side` would reduce the current (non-flat) position."""
+        return (self.position > 0 and side == SELL) or (self.position < 0 and side == BUY)
+
     def close(self, w: _Working) -> None:
         del self.working[w.order.id]
 
@@ -394,10 +398,10 @@ class _Venue:
         low_first = False
         if self.cfg.bar_adaptive_high_low_ordering:
             low_first = (bar.open - bar.low) <= (bar.high - bar.open)
-        middle = [("L", bar.low), ("H", bar.high)] if low_first else [
-            ("H", bar.high),
-            ("L", bar.low),
-        ]
+        if low_first:
+            middle = [("L", bar.low), ("H", bar.high)]
+        else:
+            middle = [("H", bar.high), ("L", bar.low)]
         return [("O", bar.open), *middle, ("C", bar.close)]
 
     def point_applies(self, name: str, price: int) -> bool:
@@ -412,7 +416,12 @@ class _Venue:
         return price < self.last  # "L"
 
     def on_bar(self, bar: Bar) -> None:
-        for p, what in ((bar.open, "open"), (bar.high, "high"), (bar.low, "low"), (bar.close, "close")):
+        for p, what in (
+            (bar.open, "open"),
+            (bar.high, "high"),
+            (bar.low, "low"),
+            (bar.close, "close"),
+        ):
             self.check_price(p, what)
         if not (bar.low <= min(bar.open, bar.close) and bar.high >= max(bar.open, bar.close)):
             raise ValueError("inconsistent bar")
@@ -558,8 +567,7 @@ class _Venue:
             # DECISION 12: at fill time a reduce-only order may fill at most |position| and only
             # against the position (chunks trimmed from the end); if it cannot reduce, or the
             # position is flat after its fills, the order's remainder is Canceled.
-            reduces = (self.position > 0 and w.side == SELL) or (self.position < 0 and w.side == BUY)
-            allowed = abs(self.position) if reduces else 0
+            allowed = abs(self.position) if self.reduces(w.side) else 0
             trimmed = []
             for qty, px in chunks:
                 take = min(qty, allowed)
@@ -644,8 +652,7 @@ class _Venue:
         if o.post_only and o.type != LIMIT:
             return R_POST_ONLY_NOT_LIMIT
         if o.reduce_only:
-            reduces = (self.position > 0 and o.side == SELL) or (self.position < 0 and o.side == BUY)
-            if not reduces:
+            if not self.reduces(o.side):
                 return R_REDUCE_ONLY
         best, _ = self.opposite_top(o.side)
         # RULE: "A market order with no market on its side is rejected."
