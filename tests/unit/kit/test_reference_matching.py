@@ -896,7 +896,6 @@ def test_invalid_market_data_raises():
 
 # ----------------------------------------------------------------------- hypothesis streams
 
-IDS = [f"O{i}" for i in range(8)]
 prices = st.integers(95, 105)
 
 
@@ -916,19 +915,24 @@ def market_data(draw, ts):
 
 
 @st.composite
-def command(draw, ts):
-    kind = draw(st.sampled_from(["submit", "submit", "submit", "cancel", "modify"]))
-    oid = draw(st.sampled_from(IDS))
-    if kind == "cancel":
-        return Cancel(ts, oid)
-    if kind == "modify":
+def command(draw, ts, ids):
+    kind = draw(st.sampled_from(["submit", "submit", "submit", "cancel", "modify", "modify"]))
+    if kind != "submit" and ids:
+        # Mostly an id submitted before, sometimes an unknown one.
+        oid = draw(st.sampled_from([*ids, "unknown"]))
+        if kind == "cancel":
+            return Cancel(ts, oid)
+        field = draw(st.sampled_from(["quantity", "price", "trigger_price", "price+quantity"]))
         return Modify(
             ts,
             oid,
-            quantity=draw(st.none() | st.integers(1, 8).map(q)),
-            price=draw(st.none() | prices.map(px)),
-            trigger_price=draw(st.none() | prices.map(px)),
+            quantity=q(draw(st.integers(1, 8))) if "quantity" in field else None,
+            price=px(draw(prices)) if "price" in field and "trigger" not in field else None,
+            trigger_price=px(draw(prices)) if field == "trigger_price" else None,
         )
+    # A fresh id, or now and then a duplicate.
+    oid = draw(st.sampled_from(ids)) if ids and draw(st.integers(0, 9)) == 0 else f"O{len(ids)}"
+    ids.append(oid)
     type_ = draw(st.sampled_from(ORDER_TYPES))
     tif = draw(st.sampled_from(TIFS))
     return sub(
@@ -938,9 +942,7 @@ def command(draw, ts):
         type_,
         draw(st.integers(1, 8)),
         price=draw(prices) if type_ in (LIMIT, STOP_LIMIT, LIMIT_IF_TOUCHED) else None,
-        trigger=draw(prices)
-        if type_ in (STOP_MARKET, STOP_LIMIT, MARKET_IF_TOUCHED, LIMIT_IF_TOUCHED)
-        else None,
+        trigger=draw(prices) if type_ not in (MARKET, LIMIT) else None,
         tif=tif,
         post_only=type_ == LIMIT and draw(st.booleans()),
         reduce_only=draw(st.integers(0, 4)) == 0,
@@ -950,10 +952,13 @@ def command(draw, ts):
 
 @st.composite
 def streams(draw):
-    items, ts = [], 0
+    items, ids, ts = [], [], 0
     for _ in range(draw(st.integers(1, 40))):
         ts += draw(st.integers(0, 2))
-        items.append(draw(st.one_of(market_data(ts), command(ts))))
+        if draw(st.booleans()):
+            items.append(draw(market_data(ts)))
+        else:
+            items.append(draw(command(ts, ids)))
     return items
 
 
