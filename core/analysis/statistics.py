@@ -525,7 +525,10 @@ def sortino_ratio(returns: Any, periods_per_year: int = PERIODS_PER_YEAR) -> flo
     negative = r[r < 0.0]
     if negative.size == 0:
         return math.inf if mean > 0.0 else math.nan
-    downside = math.sqrt(float((negative * negative).sum()) / r.size)
+    # Scale by the largest loss before squaring, so tiny losses do not underflow to a zero
+    # downside deviation (which would turn a finite ratio into a division by zero).
+    largest = float(-negative.min())
+    downside = largest * math.sqrt(float(np.square(negative / largest).sum()) / r.size)
     return mean / downside * math.sqrt(periods)
 
 
