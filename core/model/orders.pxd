@@ -1,0 +1,92 @@
+from libc.stdint cimport int64_t, uint8_t
+
+from core.model.enums cimport ContingencyType, LiquiditySide, OrderSide, OrderStatus
+from core.model.enums cimport OrderType, PositionSide, TimeInForce, TriggerType
+from core.model.events cimport OrderEvent, OrderInitialized
+from core.model.identifiers cimport AccountId, ClientOrderId, InstrumentId, OrderListId
+from core.model.identifiers cimport PositionId, StrategyId, TradeId, TraderId, VenueOrderId
+from core.model.uuid cimport UUID4
+
+
+cdef class Order:
+    cdef readonly TraderId trader_id
+    cdef readonly StrategyId strategy_id
+    cdef readonly InstrumentId instrument_id
+    cdef readonly ClientOrderId client_order_id
+    cdef readonly VenueOrderId venue_order_id
+    cdef readonly PositionId position_id
+    cdef readonly AccountId account_id
+    cdef readonly TradeId last_trade_id
+    cdef readonly OrderSide side
+    cdef readonly OrderType order_type
+    cdef readonly TimeInForce time_in_force
+    cdef readonly OrderStatus status
+    cdef OrderStatus _previous_status
+    cdef readonly LiquiditySide liquidity_side
+    cdef readonly int64_t quantity_raw
+    """The order quantity, raw (value × 10**9)."""
+    cdef readonly int64_t filled_raw
+    """The filled quantity, raw."""
+    cdef readonly uint8_t size_precision
+    cdef readonly bint has_price
+    cdef readonly int64_t price_raw
+    cdef readonly bint has_trigger_price
+    cdef readonly int64_t trigger_price_raw
+    cdef readonly uint8_t price_precision
+    cdef readonly TriggerType trigger_type
+    cdef readonly bint is_triggered
+    cdef readonly int64_t expire_time_ns
+    cdef readonly bint is_post_only
+    cdef readonly bint is_reduce_only
+    cdef readonly bint is_quote_quantity
+    cdef readonly ContingencyType contingency_type
+    cdef readonly OrderListId order_list_id
+    cdef readonly list linked_order_ids
+    cdef readonly ClientOrderId parent_order_id
+    cdef readonly list tags
+    cdef readonly UUID4 init_id
+    cdef readonly int64_t ts_init
+    cdef readonly int64_t ts_last
+    cdef readonly double avg_px
+    """The average fill price (for display and reports; PnL uses exact fills)."""
+    cdef double _fill_notional
+    cdef list _events
+    cdef set _trade_ids
+
+    cdef void _init_common(self, OrderInitialized init)
+    cpdef void apply(self, OrderEvent event) except *
+    cpdef bint is_open(self)
+    cpdef bint is_closed(self)
+    cpdef bint is_inflight(self)
+    cpdef bint is_buy(self)
+    cpdef bint is_sell(self)
+    cpdef bint is_passive(self)
+    cpdef bint would_reduce_only(self, PositionSide position_side, int64_t position_qty_raw)
+    cpdef OrderInitialized init_event(self)
+
+
+cdef class MarketOrder(Order):
+    pass
+
+
+cdef class LimitOrder(Order):
+    pass
+
+
+cdef class StopMarketOrder(Order):
+    pass
+
+
+cdef class StopLimitOrder(Order):
+    pass
+
+
+cdef class MarketIfTouchedOrder(Order):
+    pass
+
+
+cdef class LimitIfTouchedOrder(Order):
+    pass
+
+
+cpdef Order order_from_init(OrderInitialized init)
