@@ -1,0 +1,304 @@
+"""`Position`: the net exposure a strategy holds in an instrument, and its exact PnL.
+
+Realized PnL is computed in integers, never in binary floating point:
+
+* linear: ``(exit − entry) × quantity × multiplier`` (× −1 for shorts), in the settlement
+  (quote) currency;
+* inverse: ``quantity × multiplier × (1/entry − 1/exit)`` (× −1 for shorts), in the base
+  currency.
+
+``entry`` is the average open price, kept as an integer with 18 decimals (so averaging several
+entries loses nothing a 9-decimal price could show); each realized amount is rounded half to
+even to the currency's precision once. Commissions in the settlement currency are deducted
+from realized PnL (NautilusTrader's convention).
+
+A fill that would take the position through zero must be split by the caller (the
+ExecutionEngine does this: one fill closes, one opens a new position).
+"""
+
+import cython
+
+from libc.stdint cimport int64_t, uint8_t
+
+from core.model.currency cimport Currency
+from core.model.enums cimport OrderSide, PositionSide
+from core.model.events cimport OrderFilled, PositionEvent
+from core.model.identifiers cimport AccountId, ClientOrderId, InstrumentId, PositionId
+from core.model.identifiers cimport StrategyId, TradeId, TraderId
+from core.model.instruments cimport Instrument
+from core.model.objects cimport FIXED_SCALAR, POW10, Money, Price, Quantity
+from core.model.uuid cimport UUID4
+
+from core.errors import ValidationError
+from core.model.enums import PositionSide as PyPositionSide
+
+cdef object _E9 = 10 ** 9
+cdef object _E18 = 10 ** 18
+cdef object _E27 = 10 ** 27
+
+
+cdef object div_round_half_even(object numerator, object denominator):
+    """Return numerator / denominator (Python ints, denominator > 0) rounded half to even."""
+    q, r = divmod(numerator, denominator)
+    twice = 2 * r
+    if twice > denominator or (twice == denominator and q % 2 == 1):
+        q += 1
+    return q
+
+
+@cython.final
+cdef class Position:
+    """A position opened by `fill` on `instrument`.
+
+    Parameters
+    ----------
+    instrument : Instrument
+    fill : OrderFilled
+        The opening fill; its ``position_id`` becomes the position's id.
+    """
+
+    def __init__(self, Instrument instrument not None, OrderFilled fill not None):
+        if fill.position_id is None:
+            raise ValidationError(
+                f"Position {fill.instrument_id}: fill {fill.trade_id} has no position_id, "
+                f"expected the ExecutionEngine to assign one"
+            )
+        self.id = fill.position_id
+        self.trader_id = fill.trader_id
+        self.strategy_id = fill.strategy_id
+        self.instrument_id = fill.instrument_id
+        self.account_id = fill.account_id
+        self.opening_order_id = fill.client_order_id
+        self.closing_order_id = None
+        self.entry = fill.order_side
+        self.side = PositionSide.FLAT
+        self.size_precision = instrument.size_precision
+        self.price_precision = instrument.price_precision
+        self.multiplier_raw = instrument.multiplier.raw
+        self.is_inverse = instrument.is_inverse
+        self.quote_currency = instrument.quote_currency
+        self.base_currency = instrument.get_base_currency()
+        self.settlement_currency = instrument.get_settlement_currency() \
+            if not instrument.is_inverse else instrument.get_base_currency()
+        self.ts_opened = fill.ts_event
+        self._avg_open = 0
+        self._avg_close = 0
+        self._closed_raw = 0
+        self._commissions = {}
+        self._events = []
+        self.apply(fill)
+
+    cpdef bint is_open(self):
+        return self.signed_raw != 0
+
+    cpdef bint is_closed(self):
+        return self.signed_raw == 0
+
+    @property
+    def is_long(self):
+        return self.side == PositionSide.LONG
+
+    @property
+    def is_short(self):
+        return self.side == PositionSide.SHORT
+
+    @property
+    def quantity(self):
+        return Quantity.from_raw_c(abs(self.signed_raw), self.size_precision)
+
+    @property
+    def peak_qty(self):
+        return Quantity.from_raw_c(self.peak_raw, self.size_precision)
+
+    @property
+    def signed_qty(self):
+        """The signed open quantity as a Decimal (negative when short)."""
+        return Quantity.from_raw_c(abs(self.signed_raw), self.size_precision).as_decimal() * (
+            -1 if self.signed_raw < 0 else 1)
+
+    @property
+    def avg_px_open(self):
+        """The average open price (float, for display)."""
+        return float(self._avg_open) / 1e18
+
+    @property
+    def avg_px_close(self):
+        """The average close price of the closed quantity (float, for display)."""
+        return float(self._avg_close) / 1e18
+
+    @property
+    def realized_pnl(self):
+        return Money.from_raw_c(self.realized_pnl_raw, self.settlement_currency)
+
+    def unrealized_pnl(self, Price last not None):
+        """Return the PnL of the open quantity at `last`, in the settlement currency."""
+        return Money.from_raw_c(self.unrealized_pnl_raw(last.raw), self.settlement_currency)
+
+    def total_pnl(self, Price last not None):
+        return Money.from_raw_c(
+            self.realized_pnl_raw + self.unrealized_pnl_raw(last.raw), self.settlement_currency
+        )
+
+    def commissions(self):
+        """Return the commissions paid, one Money per currency (in first-paid order)."""
+        return [Money.from_raw_c(raw, ccy) for ccy, raw in self._commissions.items()]
+
+    @property
+    def events(self):
+        return list(self._events)
+
+    @property
+    def event_count(self):
+        return len(self._events)
+
+    @property
+    def trade_ids(self):
+        return [(<OrderFilled>fill).trade_id for fill in self._events]
+
+    cdef int64_t _pnl_raw(
+        self, object avg_open, int64_t px_raw, int64_t qty_raw, bint long_side
+    ) except? -1:
+        cdef object px = px_raw * _E9  # price × 10**18
+        cdef object numerator
+        cdef object value
+        cdef int step = 9 - self.settlement_currency.precision
+        if self.is_inverse:
+            if avg_open == 0 or px == 0:
+                return 0
+            # value = Q×M×(P−A)/(A×P) in base units (A, P: prices × 10**18; Q, M: raw)
+            numerator = qty_raw * self.multiplier_raw * (px - avg_open) * _E9
+            value = div_round_half_even(numerator, avg_open * px * POW10[step]) * POW10[step]
+        else:
+            numerator = (px - avg_open) * qty_raw * self.multiplier_raw
+            value = div_round_half_even(numerator, _E27 * POW10[step]) * POW10[step]
+        return value if long_side else -value
+
+    cpdef int64_t unrealized_pnl_raw(self, int64_t last_px_raw) except? -1:
+        """Return the raw PnL of the open quantity at `last_px_raw`."""
+        if self.signed_raw == 0:
+            return 0
+        return self._pnl_raw(self._avg_open, last_px_raw, abs(self.signed_raw),
+                             self.signed_raw > 0)
+
+    cpdef void apply(self, OrderFilled fill) except *:
+        """Apply a fill: open, increase, reduce or close (never flip; see the module doc).
+
+        Raises
+        ------
+        ValidationError
+            If the fill is for another instrument, a duplicate trade, or would flip the
+            position through zero.
+        """
+        cdef int64_t qty = fill.last_qty.raw
+        cdef int64_t px = fill.last_px.raw
+        cdef int64_t open_qty = abs(self.signed_raw)
+        cdef int64_t signed_delta = qty if fill.order_side == OrderSide.BUY else -qty
+        cdef bint reducing = self.signed_raw != 0 and (self.signed_raw > 0) != (signed_delta > 0)
+        cdef int64_t pnl
+        cdef Currency commission_ccy = fill.commission.currency
+        if fill.instrument_id != self.instrument_id:
+            raise ValidationError(
+                f"Position {self.id}: fill for {fill.instrument_id} invalid, expected "
+                f"{self.instrument_id}"
+            )
+        if reducing and qty > open_qty:
+            raise ValidationError(
+                f"Position {self.id}: fill of {fill.last_qty} would flip the position of "
+                f"{self.quantity} through zero, expected the fill split at zero"
+            )
+        for existing in self._events:
+            if (<OrderFilled>existing).trade_id == fill.trade_id and \
+                    (<OrderFilled>existing).client_order_id == fill.client_order_id:
+                raise ValidationError(
+                    f"Position {self.id}: trade {fill.trade_id} already applied, "
+                    f"expected a new fill"
+                )
+        self._commissions[commission_ccy] = self._commissions.get(commission_ccy, 0) + \
+            fill.commission.raw
+        if commission_ccy == self.settlement_currency:
+            self.realized_pnl_raw -= fill.commission.raw
+        if self.signed_raw == 0:
+            # Opening (first fill, or re-opening a closed NETTING position).
+            self.entry = fill.order_side
+            self.opening_order_id = fill.client_order_id
+            self.closing_order_id = None
+            self.ts_opened = fill.ts_event
+            self.ts_closed = 0
+            self.duration_ns = 0
+            self._avg_open = px * _E9
+            self.peak_raw = 0
+        elif not reducing:
+            self._avg_open = div_round_half_even(
+                self._avg_open * open_qty + px * _E9 * qty, open_qty + qty
+            )
+        else:
+            pnl = self._pnl_raw(self._avg_open, px, qty, self.signed_raw > 0)
+            self.realized_pnl_raw += pnl
+            self._avg_close = div_round_half_even(
+                self._avg_close * self._closed_raw + px * _E9 * qty, self._closed_raw + qty
+            )
+            self._closed_raw += qty
+            if self._avg_open != 0:
+                ratio = float(self._avg_close) / float(self._avg_open) - 1.0
+                self.realized_return = ratio if self.entry == OrderSide.BUY else -ratio
+        if fill.order_side == OrderSide.BUY:
+            self.buy_raw += qty
+        else:
+            self.sell_raw += qty
+        self.signed_raw += signed_delta
+        if abs(self.signed_raw) > self.peak_raw:
+            self.peak_raw = abs(self.signed_raw)
+        if self.signed_raw > 0:
+            self.side = PositionSide.LONG
+        elif self.signed_raw < 0:
+            self.side = PositionSide.SHORT
+        else:
+            self.side = PositionSide.FLAT
+            self.closing_order_id = fill.client_order_id
+            self.ts_closed = fill.ts_event
+            self.duration_ns = fill.ts_event - self.ts_opened
+        if self.account_id is None:
+            self.account_id = fill.account_id
+        self.last_qty_raw = qty
+        self.last_px_raw = px
+        self.last_trade_id = fill.trade_id
+        self.ts_last = fill.ts_event
+        self._events.append(fill)
+
+    cpdef PositionEvent to_event(self, type event_type, UUID4 event_id, int64_t ts_init):
+        """Return a `PositionOpened`/`Changed`/`Closed` snapshot of this position."""
+        cdef PositionEvent event = event_type.__new__(event_type)
+        event.trader_id = self.trader_id
+        event.strategy_id = self.strategy_id
+        event.instrument_id = self.instrument_id
+        event.position_id = self.id
+        event.account_id = self.account_id
+        event.opening_order_id = self.opening_order_id
+        event.closing_order_id = self.closing_order_id
+        event.entry = self.entry
+        event.side = self.side
+        event.signed_qty = self.signed_qty
+        event.quantity = Quantity.from_raw_c(abs(self.signed_raw), self.size_precision)
+        event.peak_qty = Quantity.from_raw_c(self.peak_raw, self.size_precision)
+        event.last_qty = Quantity.from_raw_c(self.last_qty_raw, self.size_precision)
+        event.last_px = Price.from_raw_c(self.last_px_raw, self.price_precision)
+        event.currency = self.quote_currency
+        event.avg_px_open = self.avg_px_open
+        event.avg_px_close = self.avg_px_close
+        event.realized_return = self.realized_return
+        event.realized_pnl = Money.from_raw_c(self.realized_pnl_raw, self.settlement_currency)
+        event.unrealized_pnl = Money.from_raw_c(
+            self.unrealized_pnl_raw(self.last_px_raw), self.settlement_currency)
+        event.ts_opened = self.ts_opened
+        event.ts_closed = self.ts_closed
+        event.duration_ns = self.duration_ns
+        event.id = event_id
+        event.ts_event = self.ts_last
+        event.ts_init = ts_init
+        return event
+
+    def __repr__(self):
+        return (
+            f"Position({PyPositionSide(self.side).name} {self.quantity} {self.instrument_id}, "
+            f"id={self.id}, avg_px_open={self.avg_px_open}, realized_pnl={self.realized_pnl})"
+        )
