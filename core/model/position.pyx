@@ -158,7 +158,7 @@ cdef class Position:
     cdef int64_t _pnl_raw(
         self, object avg_open, int64_t px_raw, int64_t qty_raw, bint long_side
     ) except? -1:
-        cdef object px = px_raw * _E9  # price × 10**18
+        cdef object px = <object>px_raw * _E9  # price × 10**18
         cdef object numerator
         cdef object value
         cdef int step = 9 - self.settlement_currency.precision
@@ -166,7 +166,7 @@ cdef class Position:
             if avg_open == 0 or px == 0:
                 return 0
             # value = Q×M×(P−A)/(A×P) in base units (A, P: prices × 10**18; Q, M: raw)
-            numerator = qty_raw * self.multiplier_raw * (px - avg_open) * _E9
+            numerator = <object>qty_raw * self.multiplier_raw * (px - avg_open) * _E9
             value = div_round_half_even(numerator, avg_open * px * POW10[step]) * POW10[step]
         else:
             numerator = (px - avg_open) * qty_raw * self.multiplier_raw

@@ -1,0 +1,44 @@
+from libc.stdint cimport int64_t
+
+from core.model.currency cimport Currency
+from core.model.enums cimport AccountType
+from core.model.events cimport AccountState, OrderFilled
+from core.model.identifiers cimport AccountId, InstrumentId
+from core.model.instruments cimport Instrument
+from core.model.uuid cimport UUID4
+
+
+cdef class Account:
+    cdef readonly AccountId id
+    cdef readonly AccountType account_type
+    cdef readonly Currency base_currency
+    cdef dict _total
+    cdef dict _locked
+    cdef list _events
+
+    cdef void _add_total(self, Currency currency, int64_t raw)
+    cpdef int64_t total_raw(self, Currency currency)
+    cpdef int64_t locked_raw(self, Currency currency)
+    cpdef int64_t free_raw(self, Currency currency)
+    cpdef void apply_fill(self, Instrument instrument, OrderFilled fill, int64_t pnl_delta_raw) except *
+    cpdef AccountState snapshot(self, UUID4 event_id, int64_t ts_event)
+    cpdef void apply(self, AccountState state) except *
+
+
+cdef class CashAccount(Account):
+    pass
+
+
+cdef class MarginAccount(Account):
+    cdef readonly object default_leverage
+    cdef dict _leverages
+    cdef dict _margins_init
+    cdef dict _margins_maint
+    cdef dict _margin_currency
+
+    cdef int64_t _margin(self, Instrument instrument, int64_t qty_raw, int64_t px_raw, object rate) except? -1
+
+    cpdef object leverage(self, InstrumentId instrument_id)
+    cpdef int64_t margin_init_raw(self, Instrument instrument, int64_t qty_raw, int64_t px_raw) except? -1
+    cpdef int64_t margin_maint_raw(self, Instrument instrument, int64_t qty_raw, int64_t px_raw) except? -1
+    cpdef void set_margins(self, Instrument instrument, int64_t init_raw, int64_t maint_raw) except *

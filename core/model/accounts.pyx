@@ -1,0 +1,307 @@
+"""Accounts: `CashAccount` and `MarginAccount`, with balances per currency.
+
+Each currency's balance is ``total = locked + free``. How a fill moves the balances:
+
+==========  ==================================  =============================================
+account     instrument                          on a fill
+==========  ==================================  =============================================
+CASH        spot (CurrencyPair, Equity)         quote −notional (BUY) / +notional (SELL);
+                                                base +qty / −qty for a currency pair;
+                                                commission debited in its currency
+CASH        derivative (perpetual, future)      settlement += realized PnL (net of a
+                                                commission in that currency)
+MARGIN      any                                 settlement += realized PnL (net of a
+                                                commission in that currency); a commission in
+                                                another currency is debited there
+==========  ==================================  =============================================
+
+Margin (MARGIN accounts) is locked per instrument: initial margin =
+``notional / leverage × margin_init`` for open orders, maintenance margin =
+``notional / leverage × margin_maint`` for positions; both rounded half to even to the
+currency's precision. Amounts are never converted between currencies: an account that trades
+in several currencies has a balance in each.
+"""
+
+import cython
+
+from decimal import Decimal
+
+from libc.stdint cimport int64_t
+
+from core.model.currency cimport Currency
+from core.model.enums cimport AccountType, InstrumentClass, OrderSide
+from core.model.events cimport AccountBalance, AccountState, MarginBalance, OrderFilled
+from core.model.identifiers cimport AccountId, InstrumentId
+from core.model.instruments cimport Instrument
+from core.model.objects cimport POW10, Money
+from core.model.position cimport div_round_half_even
+from core.model.uuid cimport UUID4
+
+from core.errors import ValidationError
+from core.model.enums import AccountType as PyAccountType
+
+cdef object _E9 = 10 ** 9
+
+
+cdef class Account:
+    """Base of accounts: balances per currency and the history of `AccountState`s."""
+
+    def __init__(self, AccountId account_id not None, account_type, Currency base_currency,
+                 list starting_balances not None):
+        self.id = account_id
+        self.account_type = <AccountType><int>account_type
+        self.base_currency = base_currency
+        self._total = {}
+        self._locked = {}
+        self._events = []
+        for balance in starting_balances:
+            if not isinstance(balance, Money):
+                raise ValidationError(
+                    f"Account {account_id}: starting balance {balance!r} invalid, expected Money"
+                )
+            if (<Money>balance).raw < 0:
+                raise ValidationError(
+                    f"Account {account_id}: starting balance {balance} invalid, expected >= 0"
+                )
+            self._add_total((<Money>balance).currency, (<Money>balance).raw)
+
+    cdef void _add_total(self, Currency currency, int64_t raw):
+        self._total[currency] = self._total.get(currency, 0) + raw
+        if currency not in self._locked:
+            self._locked[currency] = 0
+
+    cpdef int64_t total_raw(self, Currency currency):
+        return self._total.get(currency, 0)
+
+    cpdef int64_t locked_raw(self, Currency currency):
+        return self._locked.get(currency, 0)
+
+    cpdef int64_t free_raw(self, Currency currency):
+        return self._total.get(currency, 0) - self._locked.get(currency, 0)
+
+    def currencies(self):
+        """Return the currencies with a balance, in the order they first appeared."""
+        return list(self._total)
+
+    def balance_total(self, Currency currency=None):
+        currency = currency or self.base_currency
+        return Money.from_raw_c(self.total_raw(currency), currency) if currency in self._total \
+            else None
+
+    def balance_locked(self, Currency currency=None):
+        currency = currency or self.base_currency
+        return Money.from_raw_c(self.locked_raw(currency), currency) if currency in self._total \
+            else None
+
+    def balance_free(self, Currency currency=None):
+        currency = currency or self.base_currency
+        return Money.from_raw_c(self.free_raw(currency), currency) if currency in self._total \
+            else None
+
+    def balances(self):
+        """Return one `AccountBalance` per currency."""
+        return [
+            AccountBalance(
+                Money.from_raw_c(total, ccy),
+                Money.from_raw_c(self._locked[ccy], ccy),
+                Money.from_raw_c(total - self._locked[ccy], ccy),
+            )
+            for ccy, total in self._total.items()
+        ]
+
+    @property
+    def events(self):
+        return list(self._events)
+
+    @property
+    def last_event(self):
+        return self._events[len(self._events) - 1] if self._events else None
+
+    @property
+    def event_count(self):
+        return len(self._events)
+
+    def is_cash_account(self):
+        return self.account_type == AccountType.CASH
+
+    def is_margin_account(self):
+        return self.account_type == AccountType.MARGIN
+
+    cpdef void apply_fill(self, Instrument instrument, OrderFilled fill,
+                          int64_t pnl_delta_raw) except *:
+        """Move the balances for `fill`; `pnl_delta_raw` is the position's realized PnL
+        change (net of a commission in the settlement currency)."""
+        cdef Currency settlement = instrument.get_settlement_currency() \
+            if not instrument.is_inverse else instrument.get_base_currency()
+        if fill.commission.currency != settlement:
+            self._add_total(fill.commission.currency, -fill.commission.raw)
+        self._add_total(settlement, pnl_delta_raw)
+
+    def _margins_list(self):
+        return []
+
+    cpdef AccountState snapshot(self, UUID4 event_id, int64_t ts_event):
+        """Record and return the current balances as an `AccountState`."""
+        cdef AccountState state = AccountState(
+            self.id, self.account_type, self.base_currency, False, self.balances(),
+            self._margins_list(), None, event_id, ts_event, ts_event,
+        )
+        self._events.append(state)
+        return state
+
+    cpdef void apply(self, AccountState state) except *:
+        """Replace the balances with those of `state` (e.g. reported by a venue)."""
+        if state.account_id != self.id:
+            raise ValidationError(
+                f"Account {self.id}: state for {state.account_id} invalid, expected {self.id}"
+            )
+        self._total = {}
+        self._locked = {}
+        for balance in state.balances:
+            self._total[balance.total.currency] = balance.total.raw
+            self._locked[balance.total.currency] = balance.locked.raw
+        self._events.append(state)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(id={self.id}, type={PyAccountType(self.account_type).name}, "
+                f"base={self.base_currency}, balances={self.balances()})")
+
+
+@cython.final
+cdef class CashAccount(Account):
+    """An account that trades only what it holds (no borrowing).
+
+    Parameters
+    ----------
+    account_id : AccountId
+    base_currency : Currency or None
+        None for a multi-currency account.
+    starting_balances : list[Money]
+    """
+
+    def __init__(self, AccountId account_id not None, Currency base_currency,
+                 list starting_balances not None):
+        Account.__init__(self, account_id, AccountType.CASH, base_currency, starting_balances)
+
+    cpdef void apply_fill(self, Instrument instrument, OrderFilled fill,
+                          int64_t pnl_delta_raw) except *:
+        cdef object notional
+        cdef int64_t notional_raw
+        cdef int step
+        cdef Currency base
+        if instrument.instrument_class != InstrumentClass.SPOT or instrument.is_inverse:
+            Account.apply_fill(self, instrument, fill, pnl_delta_raw)
+            return
+        step = 9 - instrument.quote_currency.precision
+        notional = <object>fill.last_qty.raw * fill.last_px.raw * instrument.multiplier.raw
+        notional_raw = div_round_half_even(notional, 10 ** 18 * POW10[step]) * POW10[step]
+        base = instrument.get_base_currency()
+        if fill.order_side == OrderSide.BUY:
+            self._add_total(instrument.quote_currency, -notional_raw)
+            if base is not None:
+                self._add_total(base, fill.last_qty.raw)
+        else:
+            self._add_total(instrument.quote_currency, notional_raw)
+            if base is not None:
+                self._add_total(base, -fill.last_qty.raw)
+        self._add_total(fill.commission.currency, -fill.commission.raw)
+
+
+@cython.final
+cdef class MarginAccount(Account):
+    """An account trading on margin: realized PnL settles into the balance; margin is locked.
+
+    Parameters
+    ----------
+    account_id : AccountId
+    base_currency : Currency or None
+    starting_balances : list[Money]
+    default_leverage : Decimal, default 1
+        Leverage for instruments without their own (`set_leverage`); must be ≥ 1.
+    """
+
+    def __init__(self, AccountId account_id not None, Currency base_currency,
+                 list starting_balances not None, default_leverage=Decimal(1)):
+        Account.__init__(self, account_id, AccountType.MARGIN, base_currency, starting_balances)
+        self.default_leverage = _leverage(default_leverage, account_id)
+        self._leverages = {}
+        self._margins_init = {}
+        self._margins_maint = {}
+        self._margin_currency = {}
+
+    def set_leverage(self, InstrumentId instrument_id not None, leverage):
+        self._leverages[instrument_id] = _leverage(leverage, self.id)
+
+    cpdef object leverage(self, InstrumentId instrument_id):
+        return self._leverages.get(instrument_id, self.default_leverage)
+
+    cdef int64_t _margin(self, Instrument instrument, int64_t qty_raw, int64_t px_raw,
+                         object rate) except? -1:
+        cdef object leverage = self.leverage(instrument.id)
+        cdef Currency currency = instrument.get_cost_currency()
+        cdef int step = 9 - currency.precision
+        num_rate, den_rate = rate.as_integer_ratio()
+        num_lev, den_lev = leverage.as_integer_ratio()
+        if instrument.is_inverse:
+            # notional (base) = qty × mult / px
+            numerator = <object>qty_raw * instrument.multiplier.raw * _E9 * num_rate * den_lev
+            denominator = <object>px_raw * _E9 * den_rate * num_lev
+        else:
+            numerator = <object>qty_raw * px_raw * instrument.multiplier.raw * num_rate * den_lev
+            denominator = 10 ** 18 * den_rate * num_lev
+        if denominator == 0:
+            return 0
+        return div_round_half_even(numerator, denominator * POW10[step]) * POW10[step]
+
+    cpdef int64_t margin_init_raw(self, Instrument instrument, int64_t qty_raw,
+                                  int64_t px_raw) except? -1:
+        """Return the initial margin of an order of `qty_raw` at `px_raw`."""
+        return self._margin(instrument, qty_raw, px_raw, instrument.margin_init)
+
+    cpdef int64_t margin_maint_raw(self, Instrument instrument, int64_t qty_raw,
+                                   int64_t px_raw) except? -1:
+        """Return the maintenance margin of a position of `qty_raw` at `px_raw`."""
+        return self._margin(instrument, qty_raw, px_raw, instrument.margin_maint)
+
+    cpdef void set_margins(self, Instrument instrument, int64_t init_raw,
+                           int64_t maint_raw) except *:
+        """Set the instrument's locked initial (orders) and maintenance (position) margin."""
+        cdef Currency currency = instrument.get_cost_currency()
+        cdef int64_t old = self._margins_init.get(instrument.id, 0) + \
+            self._margins_maint.get(instrument.id, 0)
+        self._margins_init[instrument.id] = init_raw
+        self._margins_maint[instrument.id] = maint_raw
+        self._margin_currency[instrument.id] = currency
+        if currency not in self._total:
+            self._total[currency] = 0
+        self._locked[currency] = self._locked.get(currency, 0) - old + init_raw + maint_raw
+
+    def margins(self):
+        """Return one `MarginBalance` per instrument with margin."""
+        return self._margins_list()
+
+    def _margins_list(self):
+        result = []
+        for instrument_id, init_raw in self._margins_init.items():
+            maint_raw = self._margins_maint.get(instrument_id, 0)
+            if init_raw == 0 and maint_raw == 0:
+                continue
+            ccy = self._margin_currency[instrument_id]
+            result.append(MarginBalance(
+                Money.from_raw_c(init_raw, ccy), Money.from_raw_c(maint_raw, ccy), instrument_id,
+            ))
+        return result
+
+
+cdef object _leverage(object value, AccountId account_id):
+    try:
+        leverage = Decimal(value) if not isinstance(value, float) else Decimal(repr(value))
+    except Exception as err:
+        raise ValidationError(
+            f"MarginAccount {account_id}: leverage {value!r} invalid, expected a number >= 1"
+        ) from err
+    if not leverage.is_finite() or leverage < 1:
+        raise ValidationError(
+            f"MarginAccount {account_id}: leverage {value!r} invalid, expected a number >= 1"
+        )
+    return leverage
