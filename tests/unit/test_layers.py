@@ -19,7 +19,7 @@ LAYERS = {
     "trading": 4,
     "backtest": 5,
     "kernel": 5,
-    "analysis": 6,
+    "analysis": 1,
     "testkit": 6,
 }
 FORBIDDEN_TOP = {"node", "cluster", "adapters"}

@@ -1,0 +1,163 @@
+"""`OrderFactory`: a strategy's way to build orders with unique, deterministic ids.
+
+Client order ids read ``O-<YYYYMMDD>-<HHMMSS>-<trader tag>-<strategy tag>-<count>`` (the time is
+the clock's, so a backtest gives the same ids in every run).
+"""
+
+import cython
+
+from datetime import datetime, timezone
+
+from libc.stdint cimport int64_t
+
+from core.common.clock cimport Clock
+from core.model.identifiers cimport ClientOrderId, InstrumentId, StrategyId, TraderId
+from core.model.uuid cimport UUIDFactory
+
+from core.errors import ValidationError
+from core.model.enums import TimeInForce, TriggerType
+from core.model.orders import (
+    LimitIfTouchedOrder,
+    LimitOrder,
+    MarketIfTouchedOrder,
+    MarketOrder,
+    StopLimitOrder,
+    StopMarketOrder,
+)
+
+cdef object _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+cdef int64_t _expire_ns(object expire_time) except? -1:
+    if expire_time is None:
+        return 0
+    if isinstance(expire_time, int):
+        return expire_time
+    if isinstance(expire_time, datetime):
+        if expire_time.tzinfo is None:
+            raise ValidationError(
+                f"OrderFactory: expire_time {expire_time!r} invalid, expected a timezone-aware "
+                f"datetime (e.g. tzinfo=timezone.utc) or UNIX ns"
+            )
+        delta = expire_time - _EPOCH
+        return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+    raise ValidationError(
+        f"OrderFactory: expire_time {expire_time!r} invalid, expected a datetime or UNIX ns"
+    )
+
+
+@cython.final
+cdef class OrderFactory:
+    """Builds orders for one strategy.
+
+    Parameters
+    ----------
+    trader_id : TraderId
+    strategy_id : StrategyId
+    clock : Clock
+    uuid_factory : UUIDFactory
+    """
+
+    def __init__(self, TraderId trader_id not None, StrategyId strategy_id not None,
+                 Clock clock not None, UUIDFactory uuid_factory not None):
+        self.trader_id = trader_id
+        self.strategy_id = strategy_id
+        self._clock = clock
+        self._uuids = uuid_factory
+        self._suffix = f"{trader_id.get_tag()}-{strategy_id.get_tag()}"
+        self._prefix_second = -1
+        self.count = 0
+
+    def reset(self):
+        self.count = 0
+        self._prefix_second = -1
+
+    def set_count(self, int64_t count):
+        self.count = count
+
+    cpdef ClientOrderId generate_client_order_id(self):
+        """Return the next client order id."""
+        cdef int64_t now = self._clock.timestamp_ns()
+        cdef int64_t second = now // 1_000_000_000
+        if second != self._prefix_second:
+            self._prefix_second = second
+            self._prefix = datetime.fromtimestamp(second, timezone.utc).strftime(
+                "O-%Y%m%d-%H%M%S-")
+        self.count += 1
+        return ClientOrderId.from_str_c(f"{self._prefix}{self._suffix}-{self.count}")
+
+    def market(self, InstrumentId instrument_id, order_side, quantity,
+               time_in_force=TimeInForce.GTC, bint reduce_only=False,
+               bint quote_quantity=False, list tags=None):
+        """Return a `MarketOrder`."""
+        return MarketOrder(
+            self.trader_id, self.strategy_id, instrument_id, self.generate_client_order_id(),
+            order_side, quantity, self._uuids.generate(), self._clock.timestamp_ns(),
+            time_in_force=time_in_force, reduce_only=reduce_only, quote_quantity=quote_quantity,
+            tags=tags,
+        )
+
+    def limit(self, InstrumentId instrument_id, order_side, quantity, price,
+              time_in_force=TimeInForce.GTC, expire_time=None, bint post_only=False,
+              bint reduce_only=False, bint quote_quantity=False, list tags=None):
+        """Return a `LimitOrder` (``expire_time``: datetime or UNIX ns, for GTD)."""
+        return LimitOrder(
+            self.trader_id, self.strategy_id, instrument_id, self.generate_client_order_id(),
+            order_side, quantity, price, self._uuids.generate(), self._clock.timestamp_ns(),
+            time_in_force=time_in_force, expire_time_ns=_expire_ns(expire_time),
+            post_only=post_only, reduce_only=reduce_only, quote_quantity=quote_quantity,
+            tags=tags,
+        )
+
+    def stop_market(self, InstrumentId instrument_id, order_side, quantity, trigger_price,
+                    trigger_type=TriggerType.DEFAULT, time_in_force=TimeInForce.GTC,
+                    expire_time=None, bint reduce_only=False, bint quote_quantity=False,
+                    list tags=None):
+        """Return a `StopMarketOrder`."""
+        return StopMarketOrder(
+            self.trader_id, self.strategy_id, instrument_id, self.generate_client_order_id(),
+            order_side, quantity, trigger_price, trigger_type, self._uuids.generate(),
+            self._clock.timestamp_ns(), time_in_force=time_in_force,
+            expire_time_ns=_expire_ns(expire_time), reduce_only=reduce_only,
+            quote_quantity=quote_quantity, tags=tags,
+        )
+
+    def stop_limit(self, InstrumentId instrument_id, order_side, quantity, price,
+                   trigger_price, trigger_type=TriggerType.DEFAULT,
+                   time_in_force=TimeInForce.GTC, expire_time=None, bint post_only=False,
+                   bint reduce_only=False, bint quote_quantity=False, list tags=None):
+        """Return a `StopLimitOrder`."""
+        return StopLimitOrder(
+            self.trader_id, self.strategy_id, instrument_id, self.generate_client_order_id(),
+            order_side, quantity, price, trigger_price, trigger_type, self._uuids.generate(),
+            self._clock.timestamp_ns(), time_in_force=time_in_force,
+            expire_time_ns=_expire_ns(expire_time), post_only=post_only,
+            reduce_only=reduce_only, quote_quantity=quote_quantity, tags=tags,
+        )
+
+    def market_if_touched(self, InstrumentId instrument_id, order_side, quantity,
+                          trigger_price, trigger_type=TriggerType.DEFAULT,
+                          time_in_force=TimeInForce.GTC, expire_time=None,
+                          bint reduce_only=False, bint quote_quantity=False, list tags=None):
+        """Return a `MarketIfTouchedOrder`."""
+        return MarketIfTouchedOrder(
+            self.trader_id, self.strategy_id, instrument_id, self.generate_client_order_id(),
+            order_side, quantity, trigger_price, trigger_type, self._uuids.generate(),
+            self._clock.timestamp_ns(), time_in_force=time_in_force,
+            expire_time_ns=_expire_ns(expire_time), reduce_only=reduce_only,
+            quote_quantity=quote_quantity, tags=tags,
+        )
+
+    def limit_if_touched(self, InstrumentId instrument_id, order_side, quantity, price,
+                         trigger_price, trigger_type=TriggerType.DEFAULT,
+                         time_in_force=TimeInForce.GTC, expire_time=None,
+                         bint post_only=False, bint reduce_only=False,
+                         bint quote_quantity=False, list tags=None):
+        """Return a `LimitIfTouchedOrder`."""
+        return LimitIfTouchedOrder(
+            self.trader_id, self.strategy_id, instrument_id, self.generate_client_order_id(),
+            order_side, quantity, price, trigger_price, trigger_type, self._uuids.generate(),
+            self._clock.timestamp_ns(), time_in_force=time_in_force,
+            expire_time_ns=_expire_ns(expire_time), post_only=post_only,
+            reduce_only=reduce_only, quote_quantity=quote_quantity, tags=tags,
+        )
