@@ -13,3 +13,4 @@ cdef class UUIDFactory:
     cdef uint64_t _state
 
     cpdef UUID4 generate(self)
+    cpdef void reseed(self, uint64_t seed)

@@ -139,6 +139,10 @@ cdef class UUIDFactory:
             )
         self._state = <uint64_t>(seed & 0xFFFFFFFFFFFFFFFF)
 
+    cpdef void reseed(self, uint64_t seed):
+        """Restart the sequence from `seed` (a reset run draws the same ids again)."""
+        self._state = seed
+
     cpdef UUID4 generate(self):
         """Return the next UUID of the sequence."""
         cdef uint64_t hi = _splitmix64(&self._state)

@@ -102,6 +102,11 @@ cdef class Strategy(Actor):
         msgbus.subscribe(f"events.order.{strategy_id.value}", self.handle_order_event)
         msgbus.subscribe(f"events.position.{strategy_id.value}", self.handle_position_event)
 
+    def _reset(self):
+        Actor._reset(self)
+        if self.order_factory is not None:
+            self.order_factory.reset()
+
     # -- event handlers for users ------------------------------------------------------------
 
     def on_order_initialized(self, event): pass

@@ -1,0 +1,476 @@
+"""`BacktestEngine`: wires one node's kernel for a backtest and runs it.
+
+>>> engine = BacktestEngine(BacktestEngineConfig(trader_id="BACKTESTER-001"))
+>>> engine.add_venue(Venue("SIM"), OmsType.NETTING, AccountType.MARGIN,
+...                  starting_balances=[Money(1_000_000, USD)], base_currency=USD)
+>>> engine.add_instrument(TestInstrumentProvider.default_fx_ccy("EUR/USD"))
+>>> engine.add_data(bars)
+>>> engine.add_strategy(EMACross(config))
+>>> engine.run()
+>>> engine.get_result().digest
+
+Data is added as a list of data objects (sorted stably by ``ts_init``) or in columnar form (a
+pyarrow Table or a mapping of int64 arrays for one data type and instrument), which is turned
+into objects one at a time as the run consumes it. Streams are merged by
+``(ts_init, order added)``.
+"""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import numpy as np
+
+from core.analysis.statistics import compute_statistics
+from core.backtest.config import BacktestEngineConfig
+from core.backtest.exchange import BacktestExecClient, SimulatedExchange
+from core.backtest.loop import BacktestLoop
+from core.backtest.matching import OrderMatchingEngine
+from core.backtest.models import FeeModel, FillModel, LatencyModel, MakerTakerFeeModel
+from core.backtest.results import BacktestResult, fill_log_digest
+from core.backtest.stream import BarArrayStream, ListStream, QuoteArrayStream
+from core.cache.cache import Cache
+from core.common.clock import TestClock
+from core.common.logging import LogLevel, set_default_level
+from core.common.msgbus import MessageBus
+from core.data.engine import DataEngine
+from core.errors import ConfigError, DataError, FlotillaError, ValidationError
+from core.execution.engine import ExecutionEngine
+from core.model.accounts import CashAccount, MarginAccount
+from core.model.data import BarType
+from core.model.enums import AccountType, AggregationSource, BookType, OmsType
+from core.model.identifiers import AccountId, InstrumentId, TraderId, Venue
+from core.model.instruments import Instrument
+from core.model.objects import Money
+from core.model.uuid import UUIDFactory
+from core.portfolio.portfolio import Portfolio
+from core.risk.engine import RiskEngine
+from core.trading.actor import Actor
+from core.trading.strategy import Strategy
+from core.trading.trader import Trader
+
+__all__ = ["BacktestEngine", "StrategyError"]
+
+_INT64_MAX = 2**63 - 1
+
+
+class StrategyError(FlotillaError, RuntimeError):
+    """A strategy or actor handler raised and the engine is set to stop the run."""
+
+
+class BacktestEngine:
+    """One backtest node: venues, instruments, data, actors and strategies, and a run loop.
+
+    Parameters
+    ----------
+    config : BacktestEngineConfig, optional
+    """
+
+    def __init__(self, config: BacktestEngineConfig | None = None) -> None:
+        config = config if config is not None else BacktestEngineConfig()
+        if not isinstance(config, BacktestEngineConfig):
+            raise ConfigError(
+                f"BacktestEngine.config: invalid type {type(config).__name__}, expected "
+                f"BacktestEngineConfig"
+            )
+        self.config = config
+        set_default_level(LogLevel.from_str(config.log_level) if config.log_level != "OFF"
+                          else LogLevel.OFF)
+        self.trader_id = TraderId(config.trader_id)
+        self._seeds: list[tuple[UUIDFactory, int]] = []
+        self.clock = TestClock(0, self._uuid_factory())
+        self.msgbus = MessageBus(self.trader_id, self.clock)
+        self.cache = Cache()
+        self._uuids = self._uuid_factory()
+        self.portfolio = Portfolio(self.cache, self.msgbus, self.clock, self._uuids)
+        self.exec_engine = ExecutionEngine(self.cache, self.msgbus, self.clock, self.portfolio,
+                                           self._uuids)
+        self.risk_engine = RiskEngine(self.cache, self.msgbus, self.clock, self.exec_engine,
+                                      self._uuids, config.risk_engine)
+        self.data_engine = DataEngine(self.cache, self.msgbus, self.clock, config.data_engine)
+        self.trader = Trader(self.trader_id, self.cache, self.portfolio, self.msgbus,
+                             clock_factory=lambda: TestClock(0, self._uuid_factory()),
+                             uuid_factory_factory=self._uuid_factory)
+        self._exchanges: dict[Venue, SimulatedExchange] = {}
+        self._instruments: dict[InstrumentId, Instrument] = {}
+        self._streams: list = []
+        self._fill_log: list = []
+        self._handler_errors: list[tuple[str, str, str]] = []
+        self._result: BacktestResult | None = None
+        self._has_run = False
+        self._disposed = False
+        self._elapsed = 0.0
+        self._start_ns = 0
+        self._end_ns = 0
+        self._iterations = 0
+
+    def _uuid_factory(self) -> UUIDFactory:
+        seed = (self.config.seed * 1_000_003 + len(self._seeds) * 7_919) & (2**64 - 1)
+        factory = UUIDFactory(seed)
+        self._seeds.append((factory, seed))
+        return factory
+
+    # -- building --------------------------------------------------------------------------
+
+    def add_venue(
+        self,
+        venue: Venue,
+        oms_type: OmsType,
+        account_type: AccountType,
+        starting_balances: list[Money],
+        base_currency=None,
+        default_leverage: Decimal | int = 1,
+        leverages: dict | None = None,
+        fill_model: FillModel | None = None,
+        fee_model: FeeModel | None = None,
+        latency_model: LatencyModel | None = None,
+        book_type: BookType = BookType.L1_MBP,
+        bar_execution: bool = True,
+        bar_adaptive_high_low_ordering: bool = False,
+        reject_stop_orders: bool = True,
+        fill_at_next_bar_open: bool = False,
+    ) -> None:
+        """Add a simulated venue with its account (one per venue).
+
+        Raises
+        ------
+        ValidationError
+            If the venue exists, a balance is not Money, or the book type is not L1_MBP.
+        """
+        self._check_not_disposed("add_venue")
+        venue = Venue(venue) if isinstance(venue, str) else venue
+        if venue in self._exchanges:
+            raise ValidationError(f"add_venue: venue {venue} already added, expected a new venue")
+        if BookType(book_type) != BookType.L1_MBP:
+            raise ValidationError(
+                f"add_venue {venue}: book_type {BookType(book_type).name} is not supported yet, "
+                f"expected L1_MBP"
+            )
+        if not starting_balances or not all(isinstance(m, Money) for m in starting_balances):
+            raise ValidationError(
+                f"add_venue {venue}: starting_balances {starting_balances!r} invalid, expected a "
+                f"non-empty list of Money"
+            )
+        exchange = SimulatedExchange(
+            venue, OmsType(oms_type), AccountType(account_type), base_currency,
+            list(starting_balances), Decimal(default_leverage), BookType(book_type),
+            fill_model or FillModel(), fee_model or MakerTakerFeeModel(),
+            latency_model or LatencyModel(), self.clock,
+            {
+                "bar_execution": bar_execution,
+                "bar_adaptive_high_low_ordering": bar_adaptive_high_low_ordering,
+                "reject_stop_orders": reject_stop_orders,
+                "fill_at_next_bar_open": fill_at_next_bar_open,
+                "leverages": dict(leverages or {}),
+            },
+        )
+        self._exchanges[venue] = exchange
+        client = BacktestExecClient(exchange, AccountId(f"{venue.value}-001"))
+        self.exec_engine.register_client(client)
+
+    def add_instrument(self, instrument: Instrument) -> None:
+        """Add an instrument; its venue must have been added.
+
+        Raises
+        ------
+        ValidationError
+            If the venue is unknown or the instrument was added already.
+        """
+        self._check_not_disposed("add_instrument")
+        if not isinstance(instrument, Instrument):
+            raise ValidationError(
+                f"add_instrument: invalid value {instrument!r}, expected an Instrument"
+            )
+        exchange = self._exchanges.get(instrument.id.venue)
+        if exchange is None:
+            raise ValidationError(
+                f"add_instrument {instrument.id}: venue {instrument.id.venue} not added, "
+                f"expected add_venue({instrument.id.venue!r}, ...) first"
+            )
+        if instrument.id in self._instruments:
+            raise ValidationError(f"add_instrument: {instrument.id} already added")
+        self._instruments[instrument.id] = instrument
+        self.cache.add_instrument(instrument)
+        options = exchange.options
+        exchange.add_matching_engine(OrderMatchingEngine(
+            instrument, exchange.venue, AccountId(f"{exchange.venue.value}-001"),
+            len(exchange.matching_engines()) + 1, exchange.fill_model, exchange.fee_model,
+            self.cache, self.exec_engine, self.clock, self._uuids,
+            bar_execution=options["bar_execution"],
+            bar_adaptive_high_low_ordering=options["bar_adaptive_high_low_ordering"],
+            reject_stop_orders=options["reject_stop_orders"],
+            fill_at_next_bar_open=options["fill_at_next_bar_open"],
+            fill_log=self._fill_log,
+        ))
+
+    def add_data(self, data, *, bar_type: BarType | str | None = None,
+                 instrument_id: InstrumentId | str | None = None,
+                 price_precision: int | None = None, size_precision: int | None = None) -> None:
+        """Add data: a list of data objects, or columnar data for one type and instrument.
+
+        Columnar bars need ``bar_type`` and columns ``ts_event, ts_init, open, high, low, close,
+        volume``; columnar quotes need ``instrument_id`` and ``ts_event, ts_init, bid, ask,
+        bid_size, ask_size``; all raw int64 (value × 10**9). Precisions default to the
+        instrument's.
+
+        Raises
+        ------
+        DataError
+            If the data is neither form, or columns are missing.
+        """
+        self._check_not_disposed("add_data")
+        priority = len(self._streams)
+        if isinstance(data, list):
+            if not data:
+                raise DataError("add_data: empty list, expected at least one data object")
+            self._streams.append(ListStream(data, priority))
+            return
+        columns = _columns(data)
+        if bar_type is not None:
+            bar_type = BarType.from_str(bar_type) if isinstance(bar_type, str) else bar_type
+            instrument = self._require_instrument(bar_type.instrument_id)
+            self._streams.append(BarArrayStream(
+                bar_type, columns,
+                instrument.price_precision if price_precision is None else price_precision,
+                instrument.size_precision if size_precision is None else size_precision,
+                priority,
+            ))
+        elif instrument_id is not None:
+            instrument_id = InstrumentId.from_str(instrument_id) \
+                if isinstance(instrument_id, str) else instrument_id
+            instrument = self._require_instrument(instrument_id)
+            self._streams.append(QuoteArrayStream(
+                instrument_id, columns,
+                instrument.price_precision if price_precision is None else price_precision,
+                instrument.size_precision if size_precision is None else size_precision,
+                priority,
+            ))
+        else:
+            raise DataError(
+                "add_data: columnar data needs bar_type=... (bars) or instrument_id=... (quotes)"
+            )
+
+    def _require_instrument(self, instrument_id: InstrumentId) -> Instrument:
+        instrument = self._instruments.get(instrument_id)
+        if instrument is None:
+            raise DataError(
+                f"add_data: instrument {instrument_id} not added, expected add_instrument first"
+            )
+        return instrument
+
+    def add_actor(self, actor: Actor) -> None:
+        self._check_not_disposed("add_actor")
+        self.trader.add_actor(actor)
+        actor.set_error_policy(self._on_handler_error)
+
+    def add_strategy(self, strategy: Strategy) -> None:
+        self._check_not_disposed("add_strategy")
+        self.trader.add_strategy(strategy)
+        strategy.set_error_policy(self._on_handler_error)
+
+    def add_strategies(self, strategies: list[Strategy]) -> None:
+        for strategy in strategies:
+            self.add_strategy(strategy)
+
+    def _on_handler_error(self, component, handler: str, error: str) -> None:
+        self._handler_errors.append((component.id.value, handler, error))
+        if self.config.raise_handler_errors:
+            raise StrategyError(
+                f"{component.id} {handler} raised (raise_handler_errors=True):\n{error}"
+            )
+
+    def _check_not_disposed(self, action: str) -> None:
+        if self._disposed:
+            raise ValidationError(f"BacktestEngine.{action}: the engine is disposed")
+
+    # -- running ---------------------------------------------------------------------------
+
+    def _initialize_accounts(self) -> None:
+        for venue, exchange in self._exchanges.items():
+            account_id = AccountId(f"{venue.value}-001")
+            if exchange.account_type == AccountType.CASH:
+                account = CashAccount(account_id, exchange.base_currency,
+                                      exchange.starting_balances)
+            else:
+                account = MarginAccount(account_id, exchange.base_currency,
+                                        exchange.starting_balances, exchange.default_leverage)
+                for instrument_id, leverage in exchange.options["leverages"].items():
+                    account.set_leverage(
+                        InstrumentId.from_str(instrument_id)
+                        if isinstance(instrument_id, str) else instrument_id, leverage)
+            self.portfolio.initialize_account(account)
+
+    def _set_execution_bar_types(self) -> None:
+        intervals: dict[InstrumentId, int] = {}
+        for stream in self._streams:
+            bar_types = stream.bar_types() if isinstance(stream, ListStream) else (
+                [stream.bar_type] if isinstance(stream, BarArrayStream) else [])
+            for bar_type in bar_types:
+                spec = bar_type.spec
+                if bar_type.aggregation_source != AggregationSource.EXTERNAL or \
+                        not spec.is_time_aggregated() or spec.aggregation == 16:
+                    continue
+                interval = spec.interval_ns()
+                current = intervals.get(bar_type.instrument_id)
+                if current is None or interval < current:
+                    intervals[bar_type.instrument_id] = interval
+        for instrument_id, interval in intervals.items():
+            exchange = self._exchanges.get(instrument_id.venue)
+            if exchange is not None:
+                exchange.set_execution_bar_interval(instrument_id, interval)
+
+    def run(self, start: int | None = None, end: int | None = None) -> None:
+        """Run over the data from `start` to `end` (UNIX ns, inclusive; default: all).
+
+        Raises
+        ------
+        ValidationError
+            If there is no venue, no data, or the engine must be reset first.
+        StrategyError
+            If a handler raised and ``raise_handler_errors`` is set.
+        """
+        self._check_not_disposed("run")
+        if self._has_run:
+            raise ValidationError("BacktestEngine.run: already run, expected reset() first")
+        if not self._exchanges:
+            raise ValidationError("BacktestEngine.run: no venue, expected add_venue first")
+        if not self._streams:
+            raise ValidationError("BacktestEngine.run: no data, expected add_data first")
+        start_ns = 0 if start is None else int(start)
+        end_ns = _INT64_MAX if end is None else int(end)
+        if end_ns < start_ns:
+            raise ValidationError(f"BacktestEngine.run: end {end_ns} < start {start_ns}")
+        self._has_run = True
+        first_ts = min(s.head_ts for s in self._streams)
+        clocks = [self.clock, *self.trader.clocks]
+        begin = max(start_ns, first_ts) if first_ts != _INT64_MAX else start_ns
+        for clock in clocks:
+            clock.set_time(begin)
+        self._initialize_accounts()
+        self._set_execution_bar_types()
+        loop = BacktestLoop(self._streams, clocks, list(self._exchanges.values()),
+                            self.data_engine)
+        started = time.perf_counter()
+        try:
+            self.trader.start()
+            loop.run(start_ns, end_ns)
+            self.trader.stop()
+            loop.settle_now()
+        finally:
+            self._elapsed = time.perf_counter() - started
+            self._start_ns = begin
+            self._end_ns = loop.last_ts
+            self._iterations = loop.iterations
+            self._result = None
+
+    def reset(self) -> None:
+        """Clear all state of the last run; keep venues, instruments, data and components."""
+        self._check_not_disposed("reset")
+        self.trader.reset()
+        for factory, seed in self._seeds:
+            factory.reseed(seed)
+        for clock in [self.clock, *self.trader.clocks]:
+            clock.cancel_timers()
+            clock.set_time(0)
+        self.cache.reset()
+        for instrument in self._instruments.values():
+            self.cache.add_instrument(instrument)
+        for exchange in self._exchanges.values():
+            exchange.reset()
+        for stream in self._streams:
+            stream.reset()
+        self.exec_engine.reset()
+        self.risk_engine.reset()
+        self.data_engine.reset()
+        self._fill_log.clear()
+        self._handler_errors.clear()
+        self._has_run = False
+        self._result = None
+
+    def dispose(self) -> None:
+        """Release the components; the engine cannot be used afterwards."""
+        if self._disposed:
+            return
+        self.trader.dispose()
+        self._streams.clear()
+        self._disposed = True
+
+    # -- results ---------------------------------------------------------------------------
+
+    @property
+    def fills(self) -> list:
+        """The fills of the last run, in the order the venues generated them."""
+        return list(self._fill_log)
+
+    @property
+    def handler_errors(self) -> list[tuple[str, str, str]]:
+        """(component id, handler, traceback) for each handler that raised."""
+        return list(self._handler_errors)
+
+    def get_result(self) -> BacktestResult:
+        """Return the result of the last run (statistics computed once, here)."""
+        if not self._has_run:
+            raise ValidationError("BacktestEngine.get_result: no run yet, expected run() first")
+        if self._result is None:
+            self._result = self._build_result()
+        return self._result
+
+    def _build_result(self) -> BacktestResult:
+        stats: dict[str, dict] = {}
+        positions = list(self.cache.position_snapshots()) + list(self.cache.positions())
+        for account in self.cache.accounts():
+            for currency in account.currencies():
+                pnls = np.array(
+                    [p.realized_pnl.as_double() for p in positions
+                     if p.is_closed() and p.settlement_currency == currency],
+                    dtype=np.float64,
+                )
+                ts, values = [], []
+                for state in account.events:
+                    for balance in state.balances:
+                        if balance.total.currency == currency:
+                            ts.append(state.ts_event)
+                            values.append(balance.total.as_double())
+                starting = next((m.as_double() for m in self._exchanges[
+                    Venue(account.id.get_issuer())].starting_balances
+                    if m.currency == currency), values[0] if values else 0.0)
+                if starting <= 0:
+                    continue
+                stats[currency.code] = compute_statistics(
+                    pnls, np.array(ts, dtype=np.int64), np.array(values, dtype=np.float64),
+                    starting, currency.code,
+                )
+        drop_reasons = dict(self.data_engine.drop_reasons)
+        for stream in self._streams:
+            for reason, count in stream.drop_reasons.items():
+                drop_reasons[reason] = drop_reasons.get(reason, 0) + count
+        return BacktestResult(
+            trader_id=self.trader_id.value,
+            backtest_start_ns=self._start_ns,
+            backtest_end_ns=self._end_ns,
+            elapsed_time=self._elapsed,
+            iterations=self._iterations,
+            total_events=self.exec_engine.event_count,
+            total_orders=self.cache.orders_total_count(),
+            total_fills=len(self._fill_log),
+            total_positions=len(positions),
+            stats_pnls=stats,
+            digest=fill_log_digest(self._fill_log),
+            dropped_data=sum(drop_reasons.values()),
+            drop_reasons=drop_reasons,
+            handler_errors=len(self._handler_errors),
+            denied_orders=self.risk_engine.denied_count,
+        )
+
+
+def _columns(data):
+    """Return a name → array mapping from a pyarrow Table or a mapping of arrays."""
+    if hasattr(data, "column_names") and hasattr(data, "column"):
+        return {name: data.column(name).to_numpy() for name in data.column_names}
+    if isinstance(data, dict):
+        return data
+    raise DataError(
+        f"add_data: invalid type {type(data).__name__}, expected a list of data objects, a "
+        f"pyarrow Table or a dict of int64 arrays"
+    )
