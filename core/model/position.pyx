@@ -58,6 +58,11 @@ cdef class Position:
     """
 
     def __init__(self, Instrument instrument not None, OrderFilled fill not None):
+        if fill.instrument_id != instrument.id:
+            raise ValidationError(
+                f"Position {fill.position_id}: fill {fill.trade_id} for {fill.instrument_id} "
+                f"invalid, expected a fill for the instrument {instrument.id}"
+            )
         if fill.position_id is None:
             raise ValidationError(
                 f"Position {fill.instrument_id}: fill {fill.trade_id} has no position_id, "
