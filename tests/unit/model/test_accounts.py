@@ -6,16 +6,16 @@ Amounts are hand-computed; the comment above each literal shows the arithmetic.
 from decimal import Decimal
 
 import pytest
+from core.model.accounts import CashAccount, MarginAccount
+from core.model.events import AccountBalance, AccountState, MarginBalance
+from core.model.position import Position
 
 from core.errors import ValidationError
 from core.model.currency import Currency
 from core.model.enums import AccountType, OrderSide
-from core.model.events import AccountBalance, AccountState, MarginBalance
 from core.model.identifiers import AccountId, InstrumentId, Symbol
 from core.model.instruments import CryptoPerpetual
 from core.model.objects import Money, Price, Quantity
-from core.model.position import Position
-from core.model.accounts import CashAccount, MarginAccount
 from core.model.uuid import UUIDFactory
 from core.testkit import TestInstrumentProvider
 from tests.kit.order_events import EventBuilder, fill_event
@@ -94,8 +94,11 @@ MARGINS = [
 ]
 
 
-@pytest.mark.parametrize(("instrument", "qty", "px", "leverage", "init", "maint"), MARGINS,
-                         ids=[f"{m[0].id}-{m[3]}x-{m[2]}" for m in MARGINS])
+@pytest.mark.parametrize(
+    ("instrument", "qty", "px", "leverage", "init", "maint"),
+    MARGINS,
+    ids=[f"{m[0].id}-{m[3]}x-{m[2]}" for m in MARGINS],
+)
 def test_margin_account_margins_notional_over_leverage_times_rate(
     instrument, qty, px, leverage, init, maint
 ):
@@ -137,7 +140,10 @@ def test_margin_account_set_margins_locks_and_unlocks():
     assert account.balance_free(USDT) == money("9775.00000000 USDT")
     [margin] = account.margins()
     assert (margin.initial, margin.maintenance, margin.instrument_id) == (
-        money("150 USDT"), money("75 USDT"), PERP.id)
+        money("150 USDT"),
+        money("75 USDT"),
+        PERP.id,
+    )
     assert_balances_consistent(account)
 
     account.set_margins(PERP, 0, raw("75 USDT"))  # the order filled: initial released
@@ -176,19 +182,22 @@ def test_margin_account_margin_in_new_currency_creates_zero_total_balance():
 # Fills
 # --------------------------------------------------------------------------------------------
 
+
 def test_margin_account_apply_fill_settles_position_pnl_delta():
     b = EventBuilder()
     account = margin_account()
-    open_fill = fill_event(b, PERP.id, "O-1", BUY, "0.500", "30000.0",
-                           commission="6.00000000 USDT", currency="USDT")
+    open_fill = fill_event(
+        b, PERP.id, "O-1", BUY, "0.500", "30000.0", commission="6.00000000 USDT", currency="USDT"
+    )
     position = Position(PERP, open_fill)
     account.apply_fill(PERP, open_fill, position.realized_pnl_raw)
     # − 6.00 commission (already in the position's realized PnL)
     assert account.balance_total(USDT) == money("9994.00000000 USDT")
 
     before = position.realized_pnl_raw
-    close_fill = fill_event(b, PERP.id, "O-2", SELL, "0.500", "30200.0",
-                            commission="6.04000000 USDT", currency="USDT")
+    close_fill = fill_event(
+        b, PERP.id, "O-2", SELL, "0.500", "30200.0", commission="6.04000000 USDT", currency="USDT"
+    )
     position.apply(close_fill)
     account.apply_fill(PERP, close_fill, position.realized_pnl_raw - before)
 
@@ -201,8 +210,9 @@ def test_margin_account_apply_fill_settles_position_pnl_delta():
 def test_margin_account_apply_fill_commission_in_other_currency_debited_there():
     b = EventBuilder()
     account = margin_account(("10000 USDT", "1.00000000 BNB"))
-    fill = fill_event(b, PERP.id, "O-1", BUY, "0.500", "30000.0",
-                      commission="0.01500000 BNB", currency="USDT")
+    fill = fill_event(
+        b, PERP.id, "O-1", BUY, "0.500", "30000.0", commission="0.01500000 BNB", currency="USDT"
+    )
 
     account.apply_fill(PERP, fill, 0)
 
@@ -268,8 +278,9 @@ def test_cash_account_equity_buy_debits_quote_only():
 def test_cash_account_derivative_fill_settles_pnl_delta():
     b = EventBuilder()
     account = CashAccount(ACCOUNT_ID, USDT, [money("1000 USDT")])
-    fill = fill_event(b, PERP.id, "O-1", SELL, "0.500", "30200.0",
-                      commission="6.04 USDT", currency="USDT")
+    fill = fill_event(
+        b, PERP.id, "O-1", SELL, "0.500", "30200.0", commission="6.04 USDT", currency="USDT"
+    )
 
     account.apply_fill(PERP, fill, raw("93.96 USDT"))
 
@@ -279,6 +290,7 @@ def test_cash_account_derivative_fill_settles_pnl_delta():
 # --------------------------------------------------------------------------------------------
 # AccountState
 # --------------------------------------------------------------------------------------------
+
 
 def test_margin_account_snapshot_returns_and_records_account_state():
     uuids = UUIDFactory(3)
@@ -290,7 +302,11 @@ def test_margin_account_snapshot_returns_and_records_account_state():
 
     assert isinstance(state, AccountState)
     assert (state.account_id, state.account_type, state.base_currency, state.is_reported) == (
-        ACCOUNT_ID, AccountType.MARGIN, None, False)
+        ACCOUNT_ID,
+        AccountType.MARGIN,
+        None,
+        False,
+    )
     assert state.balances == [
         AccountBalance(money("10000 USDT"), money("225 USDT"), money("9775 USDT")),
         AccountBalance(money("1 BTC"), money("0 BTC"), money("1 BTC")),
@@ -298,7 +314,10 @@ def test_margin_account_snapshot_returns_and_records_account_state():
     [margin] = state.margins
     assert isinstance(margin, MarginBalance)
     assert (margin.initial, margin.maintenance, margin.instrument_id) == (
-        money("150 USDT"), money("75 USDT"), PERP.id)
+        money("150 USDT"),
+        money("75 USDT"),
+        PERP.id,
+    )
     assert (state.id, state.ts_event, state.ts_init) == (event_id, 1_000, 1_000)
     assert account.events == [state]
     assert account.last_event is state and account.event_count == 1
@@ -318,10 +337,19 @@ def test_cash_account_snapshot_has_no_margins():
 def test_account_apply_state_replaces_balances():
     account = CashAccount(ACCOUNT_ID, USD, [money("5.00 USD")])
     state = AccountState(
-        ACCOUNT_ID, AccountType.CASH, USD, True,
-        [AccountBalance(money("5000.00 USD"), money("1000.00 USD"), money("4000.00 USD")),
-         AccountBalance(money("2.00 EUR"), money("0 EUR"), money("2.00 EUR"))],
-        [], None, UUIDFactory(2).generate(), 10, 10,
+        ACCOUNT_ID,
+        AccountType.CASH,
+        USD,
+        True,
+        [
+            AccountBalance(money("5000.00 USD"), money("1000.00 USD"), money("4000.00 USD")),
+            AccountBalance(money("2.00 EUR"), money("0 EUR"), money("2.00 EUR")),
+        ],
+        [],
+        None,
+        UUIDFactory(2).generate(),
+        10,
+        10,
     )
 
     account.apply(state)
@@ -335,11 +363,22 @@ def test_account_apply_state_replaces_balances():
 
 def test_account_apply_state_for_other_account_raises():
     account = CashAccount(ACCOUNT_ID, USD, [money("5.00 USD")])
-    state = AccountState(AccountId("SIM-002"), AccountType.CASH, USD, True, [], [], None,
-                         UUIDFactory(2).generate(), 10, 10)
+    state = AccountState(
+        AccountId("SIM-002"),
+        AccountType.CASH,
+        USD,
+        True,
+        [],
+        [],
+        None,
+        UUIDFactory(2).generate(),
+        10,
+        10,
+    )
 
-    with pytest.raises(ValidationError,
-                       match=r"Account SIM-001: state for SIM-002 invalid, expected SIM-001"):
+    with pytest.raises(
+        ValidationError, match=r"Account SIM-001: state for SIM-002 invalid, expected SIM-001"
+    ):
         account.apply(state)
 
     assert account.balance_total(USD) == money("5.00 USD")
@@ -350,12 +389,16 @@ def test_account_apply_state_for_other_account_raises():
 # Errors
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("leverage", [0, Decimal("0.5"), -1, 0.99, "abc", float("nan"),
-                                      Decimal("Infinity"), None])
+
+@pytest.mark.parametrize(
+    "leverage", [0, Decimal("0.5"), -1, 0.99, "abc", float("nan"), Decimal("Infinity"), None]
+)
 def test_margin_account_bad_default_leverage_raises(leverage):
-    with pytest.raises(ValidationError,
-                       match=r"MarginAccount SIM-001: leverage .* invalid, expected a number "
-                             r">= 1"):
+    with pytest.raises(
+        ValidationError,
+        match=r"MarginAccount SIM-001: leverage .* invalid, expected a number "
+        r">= 1",
+    ):
         margin_account(leverage=leverage)
 
 
@@ -363,9 +406,11 @@ def test_margin_account_bad_default_leverage_raises(leverage):
 def test_margin_account_bad_instrument_leverage_raises_and_keeps_old(leverage):
     account = margin_account(leverage=3)
 
-    with pytest.raises(ValidationError,
-                       match=rf"MarginAccount SIM-001: leverage '?{leverage}'? invalid, "
-                             r"expected a number >= 1"):
+    with pytest.raises(
+        ValidationError,
+        match=rf"MarginAccount SIM-001: leverage '?{leverage}'? invalid, "
+        r"expected a number >= 1",
+    ):
         account.set_leverage(PERP.id, leverage)
 
     assert account.leverage(PERP.id) == Decimal(3)
@@ -373,30 +418,36 @@ def test_margin_account_bad_instrument_leverage_raises_and_keeps_old(leverage):
 
 @pytest.mark.parametrize("cls", [CashAccount, MarginAccount])
 def test_account_negative_starting_balance_raises(cls):
-    with pytest.raises(ValidationError,
-                       match=r"Account SIM-001: starting balance -1.00 USD invalid, expected "
-                             r">= 0"):
+    with pytest.raises(
+        ValidationError,
+        match=r"Account SIM-001: starting balance -1.00 USD invalid, expected "
+        r">= 0",
+    ):
         cls(ACCOUNT_ID, USD, [money("-1.00 USD")])
 
 
 @pytest.mark.parametrize("balance", [100, Decimal("100"), "100 USD", None])
 @pytest.mark.parametrize("cls", [CashAccount, MarginAccount])
 def test_account_non_money_starting_balance_raises(cls, balance):
-    with pytest.raises(ValidationError,
-                       match=r"Account SIM-001: starting balance .* invalid, expected Money"):
+    with pytest.raises(
+        ValidationError, match=r"Account SIM-001: starting balance .* invalid, expected Money"
+    ):
         cls(ACCOUNT_ID, USD, [money("1.00 USD"), balance])
 
 
 def test_account_balance_total_not_locked_plus_free_raises():
-    with pytest.raises(ValueError,
-                       match=r"AccountBalance: total 10.00 USD - locked 2.00 USD != free "
-                             r"7.00 USD, expected total = locked \+ free"):
+    with pytest.raises(
+        ValueError,
+        match=r"AccountBalance: total 10.00 USD - locked 2.00 USD != free "
+        r"7.00 USD, expected total = locked \+ free",
+    ):
         AccountBalance(money("10 USD"), money("2 USD"), money("7 USD"))
 
 
 def test_account_balance_mixed_currencies_raises():
-    with pytest.raises(ValueError,
-                       match=r"AccountBalance: currencies USD/EUR/USD differ, expected one"):
+    with pytest.raises(
+        ValueError, match=r"AccountBalance: currencies USD/EUR/USD differ, expected one"
+    ):
         AccountBalance(money("10 USD"), money("0 EUR"), money("10 USD"))
 
 

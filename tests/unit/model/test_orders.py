@@ -1,6 +1,17 @@
 """Unit tests of the six order types and their state machine (core/model/orders.pyx)."""
 
 import pytest
+from core.model.events import OrderInitialized
+from core.model.orders import (
+    LimitIfTouchedOrder,
+    LimitOrder,
+    MarketIfTouchedOrder,
+    MarketOrder,
+    Order,
+    StopLimitOrder,
+    StopMarketOrder,
+    order_from_init,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,19 +25,8 @@ from core.model.enums import (
     TimeInForce,
     TriggerType,
 )
-from core.model.events import OrderInitialized
 from core.model.identifiers import ClientOrderId
 from core.model.objects import Price, Quantity
-from core.model.orders import (
-    LimitIfTouchedOrder,
-    LimitOrder,
-    MarketIfTouchedOrder,
-    MarketOrder,
-    Order,
-    StopLimitOrder,
-    StopMarketOrder,
-    order_from_init,
-)
 from tests.kit.order_events import ACCOUNT, EURUSD, STRATEGY, TRADER, VENUE_ORDER, EventBuilder
 
 S = OrderStatus
@@ -54,8 +54,11 @@ VALID_ORDERS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "kwargs", "cls", "order_type", "price", "trigger"),
-                         VALID_ORDERS, ids=[row[0] for row in VALID_ORDERS])
+@pytest.mark.parametrize(
+    ("method", "kwargs", "cls", "order_type", "price", "trigger"),
+    VALID_ORDERS,
+    ids=[row[0] for row in VALID_ORDERS],
+)
 def test_order_constructor_valid_args_initialized_with_fields(
     b, method, kwargs, cls, order_type, price, trigger
 ):
@@ -94,9 +97,13 @@ def test_order_constructor_gtd_with_expire_time_keeps_expire_time(b, method):
 
 
 def test_order_constructor_contingency_fields_kept(b):
-    order = b.limit(contingency_type=ContingencyType.OCO,
-                    linked_order_ids=[ClientOrderId("O-2")], tags=["entry"],
-                    post_only=True, reduce_only=True)
+    order = b.limit(
+        contingency_type=ContingencyType.OCO,
+        linked_order_ids=[ClientOrderId("O-2")],
+        tags=["entry"],
+        post_only=True,
+        reduce_only=True,
+    )
 
     assert order.contingency_type == ContingencyType.OCO
     assert order.is_contingency()
@@ -111,49 +118,123 @@ def test_order_base_class_direct_construction_raises():
 
 
 INVALID_ARGS = [
-    ("market-qty-zero", "market", {"qty": "0"},
-     r"MarketOrder: quantity invalid value '0', expected a quantity > 0"),
-    ("limit-qty-zero", "limit", {"qty": "0"},
-     r"LimitOrder: quantity invalid value '0', expected a quantity > 0"),
-    ("stop-limit-qty-zero", "stop_limit", {"qty": "0.0"},
-     r"StopLimitOrder: quantity invalid value '0.0', expected a quantity > 0"),
-    ("market-no-side", "market", {"side": OrderSide.NO_ORDER_SIDE},
-     r"MarketOrder: order_side invalid value .*NO_ORDER_SIDE.*expected BUY or SELL"),
-    ("lit-no-side", "lit", {"side": OrderSide.NO_ORDER_SIDE},
-     r"LimitIfTouchedOrder: order_side invalid value .*expected BUY or SELL"),
-    ("market-gtd", "market", {"time_in_force": TimeInForce.GTD},
-     r"MarketOrder: time_in_force invalid value .*GTD.*expected GTC or IOC or FOK or DAY"),
-    ("limit-at-the-open", "limit", {"time_in_force": TimeInForce.AT_THE_OPEN},
-     r"LimitOrder: time_in_force invalid value .*expected GTC or IOC or FOK or GTD or DAY"),
-    ("limit-gtd-no-expire", "limit", {"time_in_force": TimeInForce.GTD},
-     r"LimitOrder: expire_time_ns invalid value 0, expected a UNIX ns time > 0 for GTD"),
-    ("stop-market-gtd-no-expire", "stop_market", {"time_in_force": TimeInForce.GTD},
-     r"StopMarketOrder: expire_time_ns invalid value 0, expected a UNIX ns time > 0 for GTD"),
-    ("limit-expire-without-gtd", "limit", {"expire_time_ns": 5},
-     r"LimitOrder: expire_time_ns invalid value 5, expected 0 unless time_in_force is GTD"),
-    ("mit-expire-without-gtd", "mit",
-     {"expire_time_ns": 9, "time_in_force": TimeInForce.DAY},
-     r"MarketIfTouchedOrder: expire_time_ns invalid value 9, expected 0 unless"),
-    ("stop-limit-precision", "stop_limit", {"price": "1.1001", "trigger": "1.10000"},
-     r"StopLimitOrder: price precision 4 != trigger_price precision 5, expected equal"),
-    ("lit-precision", "lit", {"price": "1.09990", "trigger": "1.100"},
-     r"LimitIfTouchedOrder: price precision 5 != trigger_price precision 3, expected equal"),
-    ("stop-market-no-trigger-type", "stop_market", {"trigger_type": TriggerType.NO_TRIGGER},
-     r"StopMarketOrder: trigger_type invalid value .*expected a TriggerType other than "
-     r"NO_TRIGGER"),
-    ("stop-limit-no-trigger-type", "stop_limit", {"trigger_type": TriggerType.NO_TRIGGER},
-     r"StopLimitOrder: trigger_type invalid value .*other than NO_TRIGGER"),
-    ("mit-no-trigger-type", "mit", {"trigger_type": TriggerType.NO_TRIGGER},
-     r"MarketIfTouchedOrder: trigger_type invalid value .*other than NO_TRIGGER"),
-    ("lit-no-trigger-type", "lit", {"trigger_type": TriggerType.NO_TRIGGER},
-     r"LimitIfTouchedOrder: trigger_type invalid value .*other than NO_TRIGGER"),
-    ("market-contingency", "market", {"contingency_type": 9},
-     r"MarketOrder: contingency_type invalid value 9, expected a ContingencyType"),
+    (
+        "market-qty-zero",
+        "market",
+        {"qty": "0"},
+        r"MarketOrder: quantity invalid value '0', expected a quantity > 0",
+    ),
+    (
+        "limit-qty-zero",
+        "limit",
+        {"qty": "0"},
+        r"LimitOrder: quantity invalid value '0', expected a quantity > 0",
+    ),
+    (
+        "stop-limit-qty-zero",
+        "stop_limit",
+        {"qty": "0.0"},
+        r"StopLimitOrder: quantity invalid value '0.0', expected a quantity > 0",
+    ),
+    (
+        "market-no-side",
+        "market",
+        {"side": OrderSide.NO_ORDER_SIDE},
+        r"MarketOrder: order_side invalid value .*NO_ORDER_SIDE.*expected BUY or SELL",
+    ),
+    (
+        "lit-no-side",
+        "lit",
+        {"side": OrderSide.NO_ORDER_SIDE},
+        r"LimitIfTouchedOrder: order_side invalid value .*expected BUY or SELL",
+    ),
+    (
+        "market-gtd",
+        "market",
+        {"time_in_force": TimeInForce.GTD},
+        r"MarketOrder: time_in_force invalid value .*GTD.*expected GTC or IOC or FOK or DAY",
+    ),
+    (
+        "limit-at-the-open",
+        "limit",
+        {"time_in_force": TimeInForce.AT_THE_OPEN},
+        r"LimitOrder: time_in_force invalid value .*expected GTC or IOC or FOK or GTD or DAY",
+    ),
+    (
+        "limit-gtd-no-expire",
+        "limit",
+        {"time_in_force": TimeInForce.GTD},
+        r"LimitOrder: expire_time_ns invalid value 0, expected a UNIX ns time > 0 for GTD",
+    ),
+    (
+        "stop-market-gtd-no-expire",
+        "stop_market",
+        {"time_in_force": TimeInForce.GTD},
+        r"StopMarketOrder: expire_time_ns invalid value 0, expected a UNIX ns time > 0 for GTD",
+    ),
+    (
+        "limit-expire-without-gtd",
+        "limit",
+        {"expire_time_ns": 5},
+        r"LimitOrder: expire_time_ns invalid value 5, expected 0 unless time_in_force is GTD",
+    ),
+    (
+        "mit-expire-without-gtd",
+        "mit",
+        {"expire_time_ns": 9, "time_in_force": TimeInForce.DAY},
+        r"MarketIfTouchedOrder: expire_time_ns invalid value 9, expected 0 unless",
+    ),
+    (
+        "stop-limit-precision",
+        "stop_limit",
+        {"price": "1.1001", "trigger": "1.10000"},
+        r"StopLimitOrder: price precision 4 != trigger_price precision 5, expected equal",
+    ),
+    (
+        "lit-precision",
+        "lit",
+        {"price": "1.09990", "trigger": "1.100"},
+        r"LimitIfTouchedOrder: price precision 5 != trigger_price precision 3, expected equal",
+    ),
+    (
+        "stop-market-no-trigger-type",
+        "stop_market",
+        {"trigger_type": TriggerType.NO_TRIGGER},
+        r"StopMarketOrder: trigger_type invalid value .*expected a TriggerType other than "
+        r"NO_TRIGGER",
+    ),
+    (
+        "stop-limit-no-trigger-type",
+        "stop_limit",
+        {"trigger_type": TriggerType.NO_TRIGGER},
+        r"StopLimitOrder: trigger_type invalid value .*other than NO_TRIGGER",
+    ),
+    (
+        "mit-no-trigger-type",
+        "mit",
+        {"trigger_type": TriggerType.NO_TRIGGER},
+        r"MarketIfTouchedOrder: trigger_type invalid value .*other than NO_TRIGGER",
+    ),
+    (
+        "lit-no-trigger-type",
+        "lit",
+        {"trigger_type": TriggerType.NO_TRIGGER},
+        r"LimitIfTouchedOrder: trigger_type invalid value .*other than NO_TRIGGER",
+    ),
+    (
+        "market-contingency",
+        "market",
+        {"contingency_type": 9},
+        r"MarketOrder: contingency_type invalid value 9, expected a ContingencyType",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("method", "kwargs", "match"), [row[1:] for row in INVALID_ARGS],
-                         ids=[row[0] for row in INVALID_ARGS])
+@pytest.mark.parametrize(
+    ("method", "kwargs", "match"),
+    [row[1:] for row in INVALID_ARGS],
+    ids=[row[0] for row in INVALID_ARGS],
+)
 def test_order_constructor_invalid_arg_raises_naming_field(b, method, kwargs, match):
     with pytest.raises(ValidationError, match=match):
         getattr(b, method)(**kwargs)
@@ -164,47 +245,140 @@ def _uuid(b):
 
 
 MISSING_PRICES = [
-    ("limit-no-price", lambda b: LimitOrder(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), None,
-        _uuid(b), 0), r"LimitOrder: price invalid value None, expected a Price"),
-    ("stop-market-no-trigger", lambda b: StopMarketOrder(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), None,
-        TriggerType.DEFAULT, _uuid(b), 0),
-     r"StopMarketOrder: trigger_price invalid value None, expected a Price"),
-    ("stop-limit-no-price", lambda b: StopLimitOrder(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), None,
-        P("1.1"), TriggerType.DEFAULT, _uuid(b), 0),
-     r"StopLimitOrder: price invalid value None, expected a Price"),
-    ("stop-limit-no-trigger", lambda b: StopLimitOrder(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), P("1.1"),
-        None, TriggerType.DEFAULT, _uuid(b), 0),
-     r"StopLimitOrder: trigger_price invalid value None, expected a Price"),
-    ("mit-no-trigger", lambda b: MarketIfTouchedOrder(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), None,
-        TriggerType.DEFAULT, _uuid(b), 0),
-     r"MarketIfTouchedOrder: trigger_price invalid value None, expected a Price"),
-    ("lit-no-price", lambda b: LimitIfTouchedOrder(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), None,
-        P("1.1"), TriggerType.DEFAULT, _uuid(b), 0),
-     r"LimitIfTouchedOrder: price invalid value None, expected a Price"),
-    ("lit-no-trigger", lambda b: LimitIfTouchedOrder(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), P("1.1"),
-        None, TriggerType.DEFAULT, _uuid(b), 0),
-     r"LimitIfTouchedOrder: trigger_price invalid value None, expected a Price"),
-    ("market-no-trader", lambda b: MarketOrder(
-        None, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), _uuid(b), 0),
-     r"MarketOrder: trader_id invalid value None, expected a value \(not None\)"),
-    ("market-no-quantity", lambda b: MarketOrder(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, None, _uuid(b), 0),
-     r"MarketOrder: quantity invalid value None, expected a value \(not None\)"),
-    ("market-negative-ts", lambda b: MarketOrder(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), _uuid(b), -1),
-     r"MarketOrder: ts_init invalid value -1, expected UNIX nanoseconds >= 0"),
+    (
+        "limit-no-price",
+        lambda b: LimitOrder(
+            TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), None, _uuid(b), 0
+        ),
+        r"LimitOrder: price invalid value None, expected a Price",
+    ),
+    (
+        "stop-market-no-trigger",
+        lambda b: StopMarketOrder(
+            TRADER,
+            STRATEGY,
+            EURUSD,
+            ClientOrderId("O-1"),
+            OrderSide.BUY,
+            Q("1"),
+            None,
+            TriggerType.DEFAULT,
+            _uuid(b),
+            0,
+        ),
+        r"StopMarketOrder: trigger_price invalid value None, expected a Price",
+    ),
+    (
+        "stop-limit-no-price",
+        lambda b: StopLimitOrder(
+            TRADER,
+            STRATEGY,
+            EURUSD,
+            ClientOrderId("O-1"),
+            OrderSide.BUY,
+            Q("1"),
+            None,
+            P("1.1"),
+            TriggerType.DEFAULT,
+            _uuid(b),
+            0,
+        ),
+        r"StopLimitOrder: price invalid value None, expected a Price",
+    ),
+    (
+        "stop-limit-no-trigger",
+        lambda b: StopLimitOrder(
+            TRADER,
+            STRATEGY,
+            EURUSD,
+            ClientOrderId("O-1"),
+            OrderSide.BUY,
+            Q("1"),
+            P("1.1"),
+            None,
+            TriggerType.DEFAULT,
+            _uuid(b),
+            0,
+        ),
+        r"StopLimitOrder: trigger_price invalid value None, expected a Price",
+    ),
+    (
+        "mit-no-trigger",
+        lambda b: MarketIfTouchedOrder(
+            TRADER,
+            STRATEGY,
+            EURUSD,
+            ClientOrderId("O-1"),
+            OrderSide.BUY,
+            Q("1"),
+            None,
+            TriggerType.DEFAULT,
+            _uuid(b),
+            0,
+        ),
+        r"MarketIfTouchedOrder: trigger_price invalid value None, expected a Price",
+    ),
+    (
+        "lit-no-price",
+        lambda b: LimitIfTouchedOrder(
+            TRADER,
+            STRATEGY,
+            EURUSD,
+            ClientOrderId("O-1"),
+            OrderSide.BUY,
+            Q("1"),
+            None,
+            P("1.1"),
+            TriggerType.DEFAULT,
+            _uuid(b),
+            0,
+        ),
+        r"LimitIfTouchedOrder: price invalid value None, expected a Price",
+    ),
+    (
+        "lit-no-trigger",
+        lambda b: LimitIfTouchedOrder(
+            TRADER,
+            STRATEGY,
+            EURUSD,
+            ClientOrderId("O-1"),
+            OrderSide.BUY,
+            Q("1"),
+            P("1.1"),
+            None,
+            TriggerType.DEFAULT,
+            _uuid(b),
+            0,
+        ),
+        r"LimitIfTouchedOrder: trigger_price invalid value None, expected a Price",
+    ),
+    (
+        "market-no-trader",
+        lambda b: MarketOrder(
+            None, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), _uuid(b), 0
+        ),
+        r"MarketOrder: trader_id invalid value None, expected a value \(not None\)",
+    ),
+    (
+        "market-no-quantity",
+        lambda b: MarketOrder(
+            TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, None, _uuid(b), 0
+        ),
+        r"MarketOrder: quantity invalid value None, expected a value \(not None\)",
+    ),
+    (
+        "market-negative-ts",
+        lambda b: MarketOrder(
+            TRADER, STRATEGY, EURUSD, ClientOrderId("O-1"), OrderSide.BUY, Q("1"), _uuid(b), -1
+        ),
+        r"MarketOrder: ts_init invalid value -1, expected UNIX nanoseconds >= 0",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("make", "match"), [row[1:] for row in MISSING_PRICES],
-                         ids=[row[0] for row in MISSING_PRICES])
+@pytest.mark.parametrize(
+    ("make", "match"), [row[1:] for row in MISSING_PRICES], ids=[row[0] for row in MISSING_PRICES]
+)
 def test_order_constructor_missing_value_raises_naming_field(b, make, match):
     with pytest.raises(ValidationError, match=match):
         make(b)
@@ -264,9 +438,23 @@ def test_order_build_path_reaches_status(b, status):
 # The full transition table
 # --------------------------------------------------------------------------------------------
 
-EVENTS = ["initialized", "denied", "submitted", "accepted", "rejected", "pending_update",
-          "pending_cancel", "modify_rejected", "cancel_rejected", "updated", "canceled",
-          "expired", "triggered", "fill_partial", "fill_rest"]
+EVENTS = [
+    "initialized",
+    "denied",
+    "submitted",
+    "accepted",
+    "rejected",
+    "pending_update",
+    "pending_cancel",
+    "modify_rejected",
+    "cancel_rejected",
+    "updated",
+    "canceled",
+    "expired",
+    "triggered",
+    "fill_partial",
+    "fill_rest",
+]
 
 X = None  # invalid: raises InvalidStateTrigger
 _ALL_INVALID = dict.fromkeys(EVENTS, X)
@@ -275,57 +463,123 @@ _ALL_INVALID = dict.fromkeys(EVENTS, X)
 # The PENDING_* orders were ACCEPTED before the request, so a return goes to ACCEPTED.
 EXPECTED = {
     S.INITIALIZED: {
-        "initialized": X, "denied": S.DENIED, "submitted": S.SUBMITTED,
-        "accepted": S.ACCEPTED, "rejected": S.REJECTED, "pending_update": X,
-        "pending_cancel": X, "modify_rejected": S.INITIALIZED,
-        "cancel_rejected": S.INITIALIZED, "updated": S.INITIALIZED, "canceled": S.CANCELED,
-        "expired": S.EXPIRED, "triggered": S.TRIGGERED, "fill_partial": X, "fill_rest": X,
+        "initialized": X,
+        "denied": S.DENIED,
+        "submitted": S.SUBMITTED,
+        "accepted": S.ACCEPTED,
+        "rejected": S.REJECTED,
+        "pending_update": X,
+        "pending_cancel": X,
+        "modify_rejected": S.INITIALIZED,
+        "cancel_rejected": S.INITIALIZED,
+        "updated": S.INITIALIZED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": S.TRIGGERED,
+        "fill_partial": X,
+        "fill_rest": X,
     },
     S.SUBMITTED: {
-        "initialized": X, "denied": X, "submitted": X, "accepted": S.ACCEPTED,
-        "rejected": S.REJECTED, "pending_update": S.PENDING_UPDATE,
-        "pending_cancel": S.PENDING_CANCEL, "modify_rejected": S.SUBMITTED,
-        "cancel_rejected": S.SUBMITTED, "updated": S.SUBMITTED, "canceled": S.CANCELED,
-        "expired": S.EXPIRED, "triggered": S.TRIGGERED, "fill_partial": S.PARTIALLY_FILLED,
+        "initialized": X,
+        "denied": X,
+        "submitted": X,
+        "accepted": S.ACCEPTED,
+        "rejected": S.REJECTED,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "modify_rejected": S.SUBMITTED,
+        "cancel_rejected": S.SUBMITTED,
+        "updated": S.SUBMITTED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": S.TRIGGERED,
+        "fill_partial": S.PARTIALLY_FILLED,
         "fill_rest": S.FILLED,
     },
     S.ACCEPTED: {
-        "initialized": X, "denied": X, "submitted": X, "accepted": X,
-        "rejected": S.REJECTED, "pending_update": S.PENDING_UPDATE,
-        "pending_cancel": S.PENDING_CANCEL, "modify_rejected": S.ACCEPTED,
-        "cancel_rejected": S.ACCEPTED, "updated": S.ACCEPTED, "canceled": S.CANCELED,
-        "expired": S.EXPIRED, "triggered": S.TRIGGERED, "fill_partial": S.PARTIALLY_FILLED,
+        "initialized": X,
+        "denied": X,
+        "submitted": X,
+        "accepted": X,
+        "rejected": S.REJECTED,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "modify_rejected": S.ACCEPTED,
+        "cancel_rejected": S.ACCEPTED,
+        "updated": S.ACCEPTED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": S.TRIGGERED,
+        "fill_partial": S.PARTIALLY_FILLED,
         "fill_rest": S.FILLED,
     },
     S.TRIGGERED: {
-        "initialized": X, "denied": X, "submitted": X, "accepted": X,
-        "rejected": S.REJECTED, "pending_update": S.PENDING_UPDATE,
-        "pending_cancel": S.PENDING_CANCEL, "modify_rejected": S.TRIGGERED,
-        "cancel_rejected": S.TRIGGERED, "updated": S.TRIGGERED, "canceled": S.CANCELED,
-        "expired": S.EXPIRED, "triggered": X, "fill_partial": S.PARTIALLY_FILLED,
+        "initialized": X,
+        "denied": X,
+        "submitted": X,
+        "accepted": X,
+        "rejected": S.REJECTED,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "modify_rejected": S.TRIGGERED,
+        "cancel_rejected": S.TRIGGERED,
+        "updated": S.TRIGGERED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": X,
+        "fill_partial": S.PARTIALLY_FILLED,
         "fill_rest": S.FILLED,
     },
     S.PENDING_UPDATE: {
-        "initialized": X, "denied": X, "submitted": X, "accepted": S.ACCEPTED,
-        "rejected": S.REJECTED, "pending_update": S.PENDING_UPDATE,
-        "pending_cancel": S.PENDING_CANCEL, "modify_rejected": S.ACCEPTED,
-        "cancel_rejected": S.ACCEPTED, "updated": S.ACCEPTED, "canceled": S.CANCELED,
-        "expired": S.EXPIRED, "triggered": S.TRIGGERED, "fill_partial": S.PARTIALLY_FILLED,
+        "initialized": X,
+        "denied": X,
+        "submitted": X,
+        "accepted": S.ACCEPTED,
+        "rejected": S.REJECTED,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "modify_rejected": S.ACCEPTED,
+        "cancel_rejected": S.ACCEPTED,
+        "updated": S.ACCEPTED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": S.TRIGGERED,
+        "fill_partial": S.PARTIALLY_FILLED,
         "fill_rest": S.FILLED,
     },
     S.PENDING_CANCEL: {
-        "initialized": X, "denied": X, "submitted": X, "accepted": S.ACCEPTED,
-        "rejected": X, "pending_update": X, "pending_cancel": S.PENDING_CANCEL,
-        "modify_rejected": S.ACCEPTED, "cancel_rejected": S.ACCEPTED,
-        "updated": S.PENDING_CANCEL, "canceled": S.CANCELED, "expired": S.EXPIRED,
-        "triggered": X, "fill_partial": S.PARTIALLY_FILLED, "fill_rest": S.FILLED,
+        "initialized": X,
+        "denied": X,
+        "submitted": X,
+        "accepted": S.ACCEPTED,
+        "rejected": X,
+        "pending_update": X,
+        "pending_cancel": S.PENDING_CANCEL,
+        "modify_rejected": S.ACCEPTED,
+        "cancel_rejected": S.ACCEPTED,
+        "updated": S.PENDING_CANCEL,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": X,
+        "fill_partial": S.PARTIALLY_FILLED,
+        "fill_rest": S.FILLED,
     },
     S.PARTIALLY_FILLED: {
-        "initialized": X, "denied": X, "submitted": X, "accepted": X, "rejected": X,
-        "pending_update": S.PENDING_UPDATE, "pending_cancel": S.PENDING_CANCEL,
-        "modify_rejected": S.PARTIALLY_FILLED, "cancel_rejected": S.PARTIALLY_FILLED,
-        "updated": S.PARTIALLY_FILLED, "canceled": S.CANCELED, "expired": S.EXPIRED,
-        "triggered": S.TRIGGERED, "fill_partial": S.PARTIALLY_FILLED, "fill_rest": S.FILLED,
+        "initialized": X,
+        "denied": X,
+        "submitted": X,
+        "accepted": X,
+        "rejected": X,
+        "pending_update": S.PENDING_UPDATE,
+        "pending_cancel": S.PENDING_CANCEL,
+        "modify_rejected": S.PARTIALLY_FILLED,
+        "cancel_rejected": S.PARTIALLY_FILLED,
+        "updated": S.PARTIALLY_FILLED,
+        "canceled": S.CANCELED,
+        "expired": S.EXPIRED,
+        "triggered": S.TRIGGERED,
+        "fill_partial": S.PARTIALLY_FILLED,
+        "fill_rest": S.FILLED,
     },
     S.DENIED: _ALL_INVALID,
     S.REJECTED: _ALL_INVALID,
@@ -344,8 +598,9 @@ def test_order_transition_table_expected_covers_every_status_and_event():
     assert len(VALID_CASES) + len(INVALID_CASES) == len(PATHS) * len(EVENTS)
 
 
-@pytest.mark.parametrize(("status", "event", "target"), VALID_CASES,
-                         ids=[f"{s.name}-{e}" for s, e, _ in VALID_CASES])
+@pytest.mark.parametrize(
+    ("status", "event", "target"), VALID_CASES, ids=[f"{s.name}-{e}" for s, e, _ in VALID_CASES]
+)
 def test_order_apply_valid_event_moves_to_documented_status(b, status, event, target):
     order = build(b, status)
     before = order.event_count
@@ -360,25 +615,46 @@ def test_order_apply_valid_event_moves_to_documented_status(b, status, event, ta
     assert order.filled_qty.raw + order.leaves_qty.raw == order.quantity.raw
 
 
-@pytest.mark.parametrize(("status", "event"), INVALID_CASES,
-                         ids=[f"{s.name}-{e}" for s, e in INVALID_CASES])
+@pytest.mark.parametrize(
+    ("status", "event"), INVALID_CASES, ids=[f"{s.name}-{e}" for s, e in INVALID_CASES]
+)
 def test_order_apply_invalid_event_raises_and_leaves_order_unchanged(b, status, event):
     order = build(b, status)
     events = order.events
-    snapshot = (order.status, order.quantity, order.filled_qty, order.leaves_qty, order.price,
-                order.trigger_price, order.avg_px, order.ts_last, order.is_triggered,
-                order.trade_ids)
+    snapshot = (
+        order.status,
+        order.quantity,
+        order.filled_qty,
+        order.leaves_qty,
+        order.price,
+        order.trigger_price,
+        order.avg_px,
+        order.ts_last,
+        order.is_triggered,
+        order.trade_ids,
+    )
     ev = make_event(b, order, event)
 
-    with pytest.raises(InvalidStateTrigger,
-                       match=rf"Order O-1: {type(ev).__name__} invalid in (terminal )?status "
-                             rf"{status.name}.*the order is unchanged"):
+    with pytest.raises(
+        InvalidStateTrigger,
+        match=rf"Order O-1: {type(ev).__name__} invalid in (terminal )?status "
+        rf"{status.name}.*the order is unchanged",
+    ):
         order.apply(ev)
 
     assert order.events == events
-    assert (order.status, order.quantity, order.filled_qty, order.leaves_qty, order.price,
-            order.trigger_price, order.avg_px, order.ts_last, order.is_triggered,
-            order.trade_ids) == snapshot
+    assert (
+        order.status,
+        order.quantity,
+        order.filled_qty,
+        order.leaves_qty,
+        order.price,
+        order.trigger_price,
+        order.avg_px,
+        order.ts_last,
+        order.is_triggered,
+        order.trade_ids,
+    ) == snapshot
 
 
 # --------------------------------------------------------------------------------------------
@@ -433,8 +709,7 @@ REDUCE_ONLY = [
 ]
 
 
-@pytest.mark.parametrize(("side", "qty", "filled", "pos_side", "pos_qty", "expected"),
-                         REDUCE_ONLY)
+@pytest.mark.parametrize(("side", "qty", "filled", "pos_side", "pos_qty", "expected"), REDUCE_ONLY)
 def test_order_would_reduce_only_compares_leaves_with_position(
     b, side, qty, filled, pos_side, pos_qty, expected
 ):
@@ -449,6 +724,7 @@ def test_order_would_reduce_only_compares_leaves_with_position(
 # --------------------------------------------------------------------------------------------
 # Fills
 # --------------------------------------------------------------------------------------------
+
 
 def test_order_partial_fills_keep_filled_plus_leaves_and_weighted_avg_px(b):
     order = build(b, S.ACCEPTED, b.limit(qty="100000"))
@@ -472,9 +748,11 @@ def test_order_fill_over_leaves_raises_overfill_and_leaves_order_unchanged(b):
     order = build(b, S.PARTIALLY_FILLED)  # 40000 of 100000
     events = order.events
 
-    with pytest.raises(ValidationError,
-                       match=r"Order O-1: fill of 60001 overfills \(filled 40000 of 100000\), "
-                             r"expected at most 60000"):
+    with pytest.raises(
+        ValidationError,
+        match=r"Order O-1: fill of 60001 overfills \(filled 40000 of 100000\), "
+        r"expected at most 60000",
+    ):
         order.apply(b.filled(order, "60001"))
 
     assert order.events == events
@@ -485,8 +763,9 @@ def test_order_fill_duplicate_trade_id_raises_and_leaves_order_unchanged(b):
     order = build(b, S.ACCEPTED)
     order.apply(b.filled(order, "10000", trade_id="T-77"))
 
-    with pytest.raises(ValidationError,
-                       match=r"Order O-1: trade_id T-77 already applied, expected a new fill"):
+    with pytest.raises(
+        ValidationError, match=r"Order O-1: trade_id T-77 already applied, expected a new fill"
+    ):
         order.apply(b.filled(order, "10000", trade_id="T-77"))
 
     assert (order.filled_qty, order.event_count) == (Q("10000"), 4)
@@ -496,8 +775,9 @@ def test_order_event_for_other_order_raises(b):
     order = build(b, S.SUBMITTED)
     other = b.limit(coid="O-2")
 
-    with pytest.raises(ValidationError,
-                       match=r"Order O-1: event for O-2 invalid, expected an event of this"):
+    with pytest.raises(
+        ValidationError, match=r"Order O-1: event for O-2 invalid, expected an event of this"
+    ):
         order.apply(b.accepted(other))
 
     assert order.status == S.SUBMITTED
@@ -507,8 +787,10 @@ def test_order_event_for_other_order_raises(b):
 # Updates and rejected requests
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("previous", [S.SUBMITTED, S.ACCEPTED, S.TRIGGERED,
-                                      S.PARTIALLY_FILLED], ids=lambda s: s.name)
+
+@pytest.mark.parametrize(
+    "previous", [S.SUBMITTED, S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED], ids=lambda s: s.name
+)
 def test_order_updated_changes_values_and_returns_to_previous_status(b, previous):
     order = build(b, previous)
     order.apply(b.pending_update(order))
@@ -529,17 +811,24 @@ def test_order_updated_without_prices_keeps_prices(b):
 
     assert order.status == S.ACCEPTED
     assert (order.quantity, order.price, order.trigger_price) == (
-        Q("90000"), P("1.10010"), P("1.10000"))
+        Q("90000"),
+        P("1.10010"),
+        P("1.10000"),
+    )
 
 
-@pytest.mark.parametrize("previous", [S.SUBMITTED, S.ACCEPTED, S.TRIGGERED,
-                                      S.PARTIALLY_FILLED], ids=lambda s: s.name)
-@pytest.mark.parametrize(("pending", "reject"), [
-    ("pending_update", "modify_rejected"),
-    ("pending_cancel", "cancel_rejected"),
-    ("pending_update", "cancel_rejected"),
-    ("pending_cancel", "modify_rejected"),
-])
+@pytest.mark.parametrize(
+    "previous", [S.SUBMITTED, S.ACCEPTED, S.TRIGGERED, S.PARTIALLY_FILLED], ids=lambda s: s.name
+)
+@pytest.mark.parametrize(
+    ("pending", "reject"),
+    [
+        ("pending_update", "modify_rejected"),
+        ("pending_cancel", "cancel_rejected"),
+        ("pending_update", "cancel_rejected"),
+        ("pending_cancel", "modify_rejected"),
+    ],
+)
 def test_order_request_rejected_returns_to_previous_status(b, previous, pending, reject):
     order = build(b, previous)
     quantity, price = order.quantity, order.price
@@ -581,44 +870,80 @@ def test_order_updated_quantity_equal_to_filled_without_pending_fills_order(b):
 
 
 BAD_UPDATES = [
-    ("below-filled", "stop_limit", S.PARTIALLY_FILLED, {"qty": "39999"},
-     r"Order O-1: updated quantity 39999 is below the filled 40000, expected at least"),
-    ("zero", "stop_limit", S.ACCEPTED, {"qty": "0"},
-     r"Order O-1: updated quantity 0 invalid, expected a quantity > 0"),
-    ("qty-precision", "stop_limit", S.ACCEPTED, {"qty": "100.5"},
-     r"Order O-1: updated quantity 100.5 precision 1 invalid, expected 0"),
-    ("price-on-market", "market", S.ACCEPTED, {"price": "1.10000"},
-     r"Order O-1: updated price 1.10000 invalid for a MARKET order, expected None"),
-    ("trigger-on-limit", "limit", S.ACCEPTED, {"trigger": "1.10000"},
-     r"Order O-1: updated trigger_price 1.10000 invalid for a LIMIT order, expected None"),
-    ("price-precision", "stop_limit", S.ACCEPTED, {"price": "1.100"},
-     r"Order O-1: updated price 1.100 precision 3 invalid, expected 5"),
+    (
+        "below-filled",
+        "stop_limit",
+        S.PARTIALLY_FILLED,
+        {"qty": "39999"},
+        r"Order O-1: updated quantity 39999 is below the filled 40000, expected at least",
+    ),
+    (
+        "zero",
+        "stop_limit",
+        S.ACCEPTED,
+        {"qty": "0"},
+        r"Order O-1: updated quantity 0 invalid, expected a quantity > 0",
+    ),
+    (
+        "qty-precision",
+        "stop_limit",
+        S.ACCEPTED,
+        {"qty": "100.5"},
+        r"Order O-1: updated quantity 100.5 precision 1 invalid, expected 0",
+    ),
+    (
+        "price-on-market",
+        "market",
+        S.ACCEPTED,
+        {"price": "1.10000"},
+        r"Order O-1: updated price 1.10000 invalid for a MARKET order, expected None",
+    ),
+    (
+        "trigger-on-limit",
+        "limit",
+        S.ACCEPTED,
+        {"trigger": "1.10000"},
+        r"Order O-1: updated trigger_price 1.10000 invalid for a LIMIT order, expected None",
+    ),
+    (
+        "price-precision",
+        "stop_limit",
+        S.ACCEPTED,
+        {"price": "1.100"},
+        r"Order O-1: updated price 1.100 precision 3 invalid, expected 5",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("method", "status", "kwargs", "match"),
-                         [row[1:] for row in BAD_UPDATES], ids=[row[0] for row in BAD_UPDATES])
-def test_order_updated_bad_values_raise_and_leave_order_unchanged(
-    b, method, status, kwargs, match
-):
+@pytest.mark.parametrize(
+    ("method", "status", "kwargs", "match"),
+    [row[1:] for row in BAD_UPDATES],
+    ids=[row[0] for row in BAD_UPDATES],
+)
+def test_order_updated_bad_values_raise_and_leave_order_unchanged(b, method, status, kwargs, match):
     order = build(b, status, getattr(b, method)(qty="100000"))
     before = (order.status, order.quantity, order.price, order.trigger_price, order.event_count)
 
     with pytest.raises(ValidationError, match=match):
         order.apply(b.updated(order, **kwargs))
 
-    assert (order.status, order.quantity, order.price, order.trigger_price,
-            order.event_count) == before
+    assert (
+        order.status,
+        order.quantity,
+        order.price,
+        order.trigger_price,
+        order.event_count,
+    ) == before
 
 
 # --------------------------------------------------------------------------------------------
 # order_from_init
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", [row[0] for row in VALID_ORDERS])
 def test_order_from_init_rebuilds_equal_fresh_order(b, method):
-    order = getattr(b, method)(side=OrderSide.SELL, qty="30000", reduce_only=True,
-                               tags=["x"])
+    order = getattr(b, method)(side=OrderSide.SELL, qty="30000", reduce_only=True, tags=["x"])
     order.apply(b.submitted(order))
     order.apply(b.accepted(order))
 
@@ -628,31 +953,69 @@ def test_order_from_init_rebuilds_equal_fresh_order(b, method):
     assert rebuilt == order and hash(rebuilt) == hash(order)
     assert rebuilt.status == S.INITIALIZED
     assert rebuilt.events == [order.init_event()]
-    fields = ("trader_id", "strategy_id", "instrument_id", "client_order_id", "side",
-              "order_type", "time_in_force", "quantity", "price", "trigger_price",
-              "trigger_type", "expire_time_ns", "is_post_only", "is_reduce_only",
-              "is_quote_quantity", "contingency_type", "tags", "init_id", "ts_init")
+    fields = (
+        "trader_id",
+        "strategy_id",
+        "instrument_id",
+        "client_order_id",
+        "side",
+        "order_type",
+        "time_in_force",
+        "quantity",
+        "price",
+        "trigger_price",
+        "trigger_type",
+        "expire_time_ns",
+        "is_post_only",
+        "is_reduce_only",
+        "is_quote_quantity",
+        "contingency_type",
+        "tags",
+        "init_id",
+        "ts_init",
+    )
     assert {f: getattr(rebuilt, f) for f in fields} == {f: getattr(order, f) for f in fields}
     assert rebuilt.filled_qty == Q("0") and rebuilt.venue_order_id is None
 
 
 def test_order_from_init_unsupported_type_raises(b):
     init = OrderInitialized(
-        TRADER, STRATEGY, EURUSD, ClientOrderId("O-9"), OrderSide.BUY,
-        OrderType.MARKET_TO_LIMIT, Q("1"), TimeInForce.GTC, False, False, False, None, None,
-        TriggerType.NO_TRIGGER, 0, ContingencyType.NO_CONTINGENCY, None, None, None, None,
-        b.uuids.generate(), 0,
+        TRADER,
+        STRATEGY,
+        EURUSD,
+        ClientOrderId("O-9"),
+        OrderSide.BUY,
+        OrderType.MARKET_TO_LIMIT,
+        Q("1"),
+        TimeInForce.GTC,
+        False,
+        False,
+        False,
+        None,
+        None,
+        TriggerType.NO_TRIGGER,
+        0,
+        ContingencyType.NO_CONTINGENCY,
+        None,
+        None,
+        None,
+        None,
+        b.uuids.generate(),
+        0,
     )
 
-    with pytest.raises(ValidationError,
-                       match=r"order_from_init: order_type invalid value .*5.*expected a "
-                             r"supported OrderType"):
+    with pytest.raises(
+        ValidationError,
+        match=r"order_from_init: order_type invalid value .*5.*expected a "
+        r"supported OrderType",
+    ):
         order_from_init(init)
 
 
 # --------------------------------------------------------------------------------------------
 # Property: partial fills
 # --------------------------------------------------------------------------------------------
+
 
 @settings(max_examples=200, deadline=None)
 @given(

@@ -7,17 +7,17 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from core.model.events import PositionChanged, PositionClosed, PositionOpened
+from core.model.position import Position
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.errors import ValidationError
 from core.model.currency import Currency
 from core.model.enums import AssetClass, OrderSide, PositionSide
-from core.model.events import PositionChanged, PositionClosed, PositionOpened
 from core.model.identifiers import ClientOrderId, InstrumentId, PositionId, Symbol
 from core.model.instruments import CryptoPerpetual, FuturesContract
 from core.model.objects import Money, Price, Quantity
-from core.model.position import Position
 from core.testkit import TestInstrumentProvider
 from tests.kit.order_events import ACCOUNT, STRATEGY, TRADER, EventBuilder, fill_event
 
@@ -78,8 +78,17 @@ class Trades:
 
     def fill(self, side, qty, px, commission=None, **kw):
         self.order_seq += 1
-        return fill_event(self.b, self.instrument.id, f"O-{self.order_seq}", side, qty, px,
-                          commission=commission, currency=self.currency, **kw)
+        return fill_event(
+            self.b,
+            self.instrument.id,
+            f"O-{self.order_seq}",
+            side,
+            qty,
+            px,
+            commission=commission,
+            currency=self.currency,
+            **kw,
+        )
 
     def open(self, side, qty, px, commission=None):
         return Position(self.instrument, self.fill(side, qty, px, commission))
@@ -97,12 +106,16 @@ def btc(text):
 # Linear round trips
 # --------------------------------------------------------------------------------------------
 
+
 def test_position_long_round_trip_realizes_exact_pnl_net_of_commissions():
     t = Trades(AAPL)
     pos = t.open(BUY, "100", "150.25", "1.00 USD")
 
-    assert (pos.side, pos.quantity, pos.is_open()) == (PositionSide.LONG, Quantity.from_int(100),
-                                                       True)
+    assert (pos.side, pos.quantity, pos.is_open()) == (
+        PositionSide.LONG,
+        Quantity.from_int(100),
+        True,
+    )
     assert pos.realized_pnl == usd("-1.00")
     assert pos.settlement_currency == USD
 
@@ -111,8 +124,11 @@ def test_position_long_round_trip_realizes_exact_pnl_net_of_commissions():
     # (152.75 − 150.25) × 100 − 1.00 − 1.00 = 250.00 − 2.00
     assert pos.realized_pnl == usd("248.00")
     assert pos.realized_pnl.raw == 24_800 * 10**7
-    assert (pos.side, pos.is_closed(), pos.quantity) == (PositionSide.FLAT, True,
-                                                         Quantity.from_int(0))
+    assert (pos.side, pos.is_closed(), pos.quantity) == (
+        PositionSide.FLAT,
+        True,
+        Quantity.from_int(0),
+    )
     assert pos.commissions() == [usd("2.00")]
     assert pos.closing_order_id == ClientOrderId("O-2")
     assert pos.avg_px_close == 152.75
@@ -239,6 +255,7 @@ def test_position_reopen_after_close_starts_new_entry():
 # Multiplier and inverse
 # --------------------------------------------------------------------------------------------
 
+
 def test_position_futures_long_pnl_uses_multiplier():
     t = Trades(ES)
     pos = t.open(BUY, "2", "4500.25", "2.50 USD")
@@ -295,8 +312,12 @@ def test_position_inverse_short_pnl_in_base_currency():
 
 def test_position_inverse_commission_in_quote_not_deducted():
     t = Trades(XBT, currency="BTC")
-    pos = Position(XBT, fill_event(t.b, XBT.id, "O-1", BUY, "10000", "40000.0",
-                                   commission="1.00 USD", currency="USD"))
+    pos = Position(
+        XBT,
+        fill_event(
+            t.b, XBT.id, "O-1", BUY, "10000", "40000.0", commission="1.00 USD", currency="USD"
+        ),
+    )
     pos.apply(fill_event(t.b, XBT.id, "O-2", SELL, "10000", "50000.0", currency="BTC"))
 
     # 10000 × (1/40000 − 1/50000) = 0.05 BTC; the USD commission is kept apart
@@ -308,17 +329,23 @@ def test_position_inverse_commission_in_quote_not_deducted():
 # Errors
 # --------------------------------------------------------------------------------------------
 
+
 def test_position_fill_that_would_flip_raises_and_leaves_position_unchanged():
     t = Trades(AAPL)
     pos = t.open(BUY, "100", "150.00")
 
-    with pytest.raises(ValidationError,
-                       match=r"Position P-1: fill of 150 would flip the position of 100 through "
-                             r"zero, expected the fill split at zero"):
+    with pytest.raises(
+        ValidationError,
+        match=r"Position P-1: fill of 150 would flip the position of 100 through "
+        r"zero, expected the fill split at zero",
+    ):
         pos.apply(t.fill(SELL, "150", "151.00"))
 
-    assert (pos.side, pos.quantity, pos.event_count) == (PositionSide.LONG,
-                                                         Quantity.from_int(100), 1)
+    assert (pos.side, pos.quantity, pos.event_count) == (
+        PositionSide.LONG,
+        Quantity.from_int(100),
+        1,
+    )
     assert pos.realized_pnl_raw == 0
 
 
@@ -327,12 +354,16 @@ def test_position_duplicate_fill_raises_and_leaves_position_unchanged():
     fill = t.fill(BUY, "100", "150.00", "1.00 USD")
     pos = Position(AAPL, fill)
 
-    with pytest.raises(ValidationError,
-                       match=r"Position P-1: trade T-1 already applied, expected a new fill"):
+    with pytest.raises(
+        ValidationError, match=r"Position P-1: trade T-1 already applied, expected a new fill"
+    ):
         pos.apply(fill)
 
     assert (pos.quantity, pos.event_count, pos.commissions()) == (
-        Quantity.from_int(100), 1, [usd("1.00")])
+        Quantity.from_int(100),
+        1,
+        [usd("1.00")],
+    )
 
 
 def test_position_fill_for_other_instrument_raises():
@@ -340,8 +371,9 @@ def test_position_fill_for_other_instrument_raises():
     pos = t.open(BUY, "100", "150.00")
     other = fill_event(t.b, MSFT.id, "O-9", SELL, "100", "300.00")
 
-    with pytest.raises(ValidationError,
-                       match=r"Position P-1: fill for MSFT.XNAS invalid, expected AAPL.XNAS"):
+    with pytest.raises(
+        ValidationError, match=r"Position P-1: fill for MSFT.XNAS invalid, expected AAPL.XNAS"
+    ):
         pos.apply(other)
 
     assert pos.quantity == Quantity.from_int(100)
@@ -350,24 +382,29 @@ def test_position_fill_for_other_instrument_raises():
 def test_position_opening_fill_for_other_instrument_raises():
     fill = fill_event(EventBuilder(), MSFT.id, "O-1", BUY, "100", "300.00")
 
-    with pytest.raises(ValidationError,
-                       match=r"Position P-1: fill T-1 for MSFT.XNAS invalid, expected a fill "
-                             r"for the instrument AAPL.XNAS"):
+    with pytest.raises(
+        ValidationError,
+        match=r"Position P-1: fill T-1 for MSFT.XNAS invalid, expected a fill "
+        r"for the instrument AAPL.XNAS",
+    ):
         Position(AAPL, fill)
 
 
 def test_position_opening_fill_without_position_id_raises():
     fill = fill_event(EventBuilder(), AAPL.id, "O-1", BUY, "100", "150.00", position_id=None)
 
-    with pytest.raises(ValidationError,
-                       match=r"Position AAPL.XNAS: fill T-1 has no position_id, expected the "
-                             r"ExecutionEngine to assign one"):
+    with pytest.raises(
+        ValidationError,
+        match=r"Position AAPL.XNAS: fill T-1 has no position_id, expected the "
+        r"ExecutionEngine to assign one",
+    ):
         Position(AAPL, fill)
 
 
 # --------------------------------------------------------------------------------------------
 # Snapshots
 # --------------------------------------------------------------------------------------------
+
 
 def test_position_to_event_snapshots_opened_changed_closed():
     t = Trades(AAPL)
@@ -377,13 +414,21 @@ def test_position_to_event_snapshots_opened_changed_closed():
 
     opened = pos.to_event(PositionOpened, uuids.generate(), 99)
     assert type(opened) is PositionOpened
-    assert (opened.trader_id, opened.strategy_id, opened.instrument_id, opened.position_id,
-            opened.account_id) == (TRADER, STRATEGY, AAPL.id, PositionId("P-1"), ACCOUNT)
+    assert (
+        opened.trader_id,
+        opened.strategy_id,
+        opened.instrument_id,
+        opened.position_id,
+        opened.account_id,
+    ) == (TRADER, STRATEGY, AAPL.id, PositionId("P-1"), ACCOUNT)
     assert (opened.opening_order_id, opened.closing_order_id) == (ClientOrderId("O-1"), None)
     assert (opened.entry, opened.side) == (BUY, PositionSide.LONG)
     assert opened.signed_qty == Decimal("100")
     assert (opened.quantity, opened.peak_qty, opened.last_qty) == (
-        Quantity.from_int(100), Quantity.from_int(100), Quantity.from_int(100))
+        Quantity.from_int(100),
+        Quantity.from_int(100),
+        Quantity.from_int(100),
+    )
     assert opened.last_px == Price.from_str("150.25")
     assert opened.currency == USD
     assert opened.avg_px_open == 150.25
@@ -396,8 +441,11 @@ def test_position_to_event_snapshots_opened_changed_closed():
     changed = pos.to_event(PositionChanged, uuids.generate(), 100)
     assert type(changed) is PositionChanged
     assert (changed.side, changed.quantity, changed.peak_qty, changed.last_qty) == (
-        PositionSide.LONG, Quantity.from_int(60), Quantity.from_int(100),
-        Quantity.from_int(40))
+        PositionSide.LONG,
+        Quantity.from_int(60),
+        Quantity.from_int(100),
+        Quantity.from_int(40),
+    )
     assert changed.last_px == Price.from_str("151.25")
     # (151.25 − 150.25) × 40 − 1.00 ; open 60 at the last price 151.25: 1.00 × 60
     assert changed.realized_pnl == usd("39.00")
@@ -409,7 +457,10 @@ def test_position_to_event_snapshots_opened_changed_closed():
     closed = pos.to_event(PositionClosed, uuids.generate(), 101)
     assert type(closed) is PositionClosed
     assert (closed.side, closed.quantity, closed.signed_qty) == (
-        PositionSide.FLAT, Quantity.from_int(0), Decimal("0"))
+        PositionSide.FLAT,
+        Quantity.from_int(0),
+        Decimal("0"),
+    )
     assert closed.closing_order_id == ClientOrderId("O-3")
     # 39.00 + (149.25 − 150.25) × 60 = 39.00 − 60.00
     assert closed.realized_pnl == usd("-21.00")
@@ -425,6 +476,7 @@ def test_position_to_event_snapshots_opened_changed_closed():
 # --------------------------------------------------------------------------------------------
 # Property: realized PnL equals the exact reference
 # --------------------------------------------------------------------------------------------
+
 
 def reference_realized(fills, multiplier, inverse, places):
     """Return realized PnL (Fraction) by exact arithmetic, rounded half-even per closing fill."""
@@ -448,17 +500,25 @@ def reference_realized(fills, multiplier, inverse, places):
 
 
 fill_steps = st.lists(
-    st.tuples(st.booleans(), st.integers(min_value=1, max_value=500),
-              st.integers(min_value=1, max_value=200_000)),
-    min_size=1, max_size=25,
+    st.tuples(
+        st.booleans(),
+        st.integers(min_value=1, max_value=500),
+        st.integers(min_value=1, max_value=200_000),
+    ),
+    min_size=1,
+    max_size=25,
 )
 
 
-@pytest.mark.parametrize(("instrument", "currency", "px_step", "places"), [
-    (AAPL, "USD", Fraction(1, 100), 2),
-    (ES, "USD", Fraction(1, 4), 2),
-    (XBT, "BTC", Fraction(1, 2), 8),
-], ids=["equity", "future-x50", "inverse"])
+@pytest.mark.parametrize(
+    ("instrument", "currency", "px_step", "places"),
+    [
+        (AAPL, "USD", Fraction(1, 100), 2),
+        (ES, "USD", Fraction(1, 4), 2),
+        (XBT, "BTC", Fraction(1, 2), 8),
+    ],
+    ids=["equity", "future-x50", "inverse"],
+)
 @settings(max_examples=150, deadline=None)
 @given(steps=fill_steps)
 def test_position_random_non_flipping_fills_realize_exact_reference(
@@ -484,7 +544,6 @@ def test_position_random_non_flipping_fills_realize_exact_reference(
         else:
             pos.apply(fill)
 
-    expected = reference_realized(fills, int(instrument.multiplier), instrument.is_inverse,
-                                  places)
+    expected = reference_realized(fills, int(instrument.multiplier), instrument.is_inverse, places)
     assert Fraction(pos.realized_pnl_raw, 10**9) == expected
     assert pos.signed_raw == signed * 10**9
