@@ -15,6 +15,7 @@ from core.model.objects cimport Price, Quantity
 from core.model.orders cimport Order
 from core.model.uuid cimport UUID4
 
+from core.errors import ValidationError
 from core.model.enums import OrderSide as PyOrderSide
 
 
@@ -56,6 +57,11 @@ cdef class ModifyOrder(TradingCommand):
                  VenueOrderId venue_order_id, Quantity quantity, Price price,
                  Price trigger_price, UUID4 command_id not None, int64_t ts_init,
                  ClientId client_id=None):
+        if quantity is not None and quantity.raw <= 0:
+            raise ValidationError(
+                f"ModifyOrder {client_order_id}: quantity invalid value {quantity}, expected a "
+                f"quantity > 0 (or None to keep the order's quantity)"
+            )
         self.kind = CommandKind.MODIFY_ORDER
         self.trader_id = trader_id
         self.strategy_id = strategy_id
@@ -103,6 +109,11 @@ cdef class CancelAllOrders(TradingCommand):
     def __init__(self, TraderId trader_id not None, StrategyId strategy_id not None,
                  InstrumentId instrument_id not None, order_side, UUID4 command_id not None,
                  int64_t ts_init, ClientId client_id=None):
+        if order_side not in (OrderSide.NO_ORDER_SIDE, OrderSide.BUY, OrderSide.SELL):
+            raise ValidationError(
+                f"CancelAllOrders {instrument_id}: order_side invalid value {order_side!r}, "
+                f"expected BUY, SELL or NO_ORDER_SIDE (both sides)"
+            )
         self.kind = CommandKind.CANCEL_ALL_ORDERS
         self.trader_id = trader_id
         self.strategy_id = strategy_id

@@ -2,7 +2,7 @@ from libc.stdint cimport int64_t, uint8_t
 
 from core.model.enums cimport ContingencyType, LiquiditySide, OrderSide, OrderStatus
 from core.model.enums cimport OrderType, PositionSide, TimeInForce, TriggerType
-from core.model.events cimport OrderEvent, OrderInitialized
+from core.model.events cimport OrderEvent, OrderInitialized, OrderUpdated
 from core.model.identifiers cimport AccountId, ClientOrderId, InstrumentId, OrderListId
 from core.model.identifiers cimport PositionId, StrategyId, TradeId, TraderId, VenueOrderId
 from core.model.uuid cimport UUID4
@@ -55,6 +55,7 @@ cdef class Order:
 
     cdef void _init_common(self, OrderInitialized init)
     cpdef void apply(self, OrderEvent event) except *
+    cdef void _check_update(self, OrderUpdated updated) except *
     cpdef bint is_open(self)
     cpdef bint is_closed(self)
     cpdef bint is_inflight(self)

@@ -21,11 +21,12 @@ ACCEPTED            REJECTED, CANCELED, EXPIRED, TRIGGERED, PENDING_UPDATE, PEND
                     PARTIALLY_FILLED, FILLED
 TRIGGERED           REJECTED, CANCELED, EXPIRED, PENDING_UPDATE, PENDING_CANCEL,
                     PARTIALLY_FILLED, FILLED
-PENDING_UPDATE      (its previous status, on OrderUpdated/OrderModifyRejected), ACCEPTED,
-                    REJECTED, CANCELED, EXPIRED, TRIGGERED, PENDING_CANCEL, PARTIALLY_FILLED,
-                    FILLED
-PENDING_CANCEL      (its previous status, on OrderCancelRejected), ACCEPTED, CANCELED,
-                    EXPIRED, PARTIALLY_FILLED, FILLED
+PENDING_UPDATE      (its previous status, on OrderUpdated/OrderModifyRejected/
+                    OrderCancelRejected), ACCEPTED, REJECTED, CANCELED, EXPIRED, TRIGGERED,
+                    PENDING_UPDATE (another request), PENDING_CANCEL, PARTIALLY_FILLED, FILLED
+PENDING_CANCEL      (its previous status, on OrderCancelRejected/OrderModifyRejected),
+                    ACCEPTED, CANCELED, EXPIRED, PENDING_CANCEL (another request),
+                    PARTIALLY_FILLED, FILLED
 PARTIALLY_FILLED    CANCELED, EXPIRED, TRIGGERED, PENDING_UPDATE, PENDING_CANCEL,
                     PARTIALLY_FILLED, FILLED
 DENIED, REJECTED,   (terminal: nothing)
@@ -36,9 +37,11 @@ FILLED
 Events map to statuses: Denied→DENIED, Submitted→SUBMITTED, Accepted→ACCEPTED,
 Rejected→REJECTED, PendingUpdate→PENDING_UPDATE, PendingCancel→PENDING_CANCEL,
 ModifyRejected/CancelRejected→the status before the pending one (unchanged if not pending),
-Updated→the status before PENDING_UPDATE (unchanged if not pending; FILLED if the new
+Updated→the status before PENDING_UPDATE (unchanged if not PENDING_UPDATE; FILLED if the new
 quantity equals the filled quantity), Canceled→CANCELED, Expired→EXPIRED,
-Triggered→TRIGGERED, Filled→PARTIALLY_FILLED or FILLED.
+Triggered→TRIGGERED, Filled→PARTIALLY_FILLED or FILLED. A status moves to itself only where
+the table lists it; in a terminal status every event raises (even ModifyRejected,
+CancelRejected and Updated, which elsewhere may leave the status unchanged).
 """
 
 import cython
@@ -88,13 +91,12 @@ _TRANSITIONS = {
     ),
     OrderStatus.PENDING_UPDATE: (
         OrderStatus.ACCEPTED, OrderStatus.REJECTED, OrderStatus.CANCELED, OrderStatus.EXPIRED,
-        OrderStatus.TRIGGERED, OrderStatus.PENDING_CANCEL, OrderStatus.PARTIALLY_FILLED,
-        OrderStatus.FILLED, OrderStatus.SUBMITTED,
+        OrderStatus.TRIGGERED, OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL,
+        OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED,
     ),
     OrderStatus.PENDING_CANCEL: (
         OrderStatus.ACCEPTED, OrderStatus.CANCELED, OrderStatus.EXPIRED,
-        OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED, OrderStatus.TRIGGERED,
-        OrderStatus.SUBMITTED, OrderStatus.PENDING_UPDATE,
+        OrderStatus.PENDING_CANCEL, OrderStatus.PARTIALLY_FILLED, OrderStatus.FILLED,
     ),
     OrderStatus.PARTIALLY_FILLED: (
         OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.TRIGGERED,
@@ -278,12 +280,14 @@ cdef class Order:
         Raises
         ------
         ValidationError
-            If the event is for another order, or a fill is a duplicate or overfills.
+            If the event is for another order, a fill is a duplicate or overfills, or an
+            update's quantity or prices do not fit the order.
         InvalidStateTrigger
             If the event is not valid in the current status (the order is unchanged).
         """
         cdef OrderEventKind kind = event.kind
         cdef OrderStatus target
+        cdef bint valid
         cdef int64_t new_filled = self.filled_raw
         cdef int64_t new_quantity = self.quantity_raw
         cdef OrderFilled fill = None
@@ -294,8 +298,22 @@ cdef class Order:
                 f"Order {self.client_order_id}: event for {event.client_order_id} invalid, "
                 f"expected an event of this order"
             )
+        if _is_terminal(self.status):
+            # Checked first so that a late event on a closed order is a state error, never a
+            # quantity error (e.g. a fill after FILLED is not reported as an overfill).
+            raise InvalidStateTrigger(
+                f"Order {self.client_order_id}: {type(event).__name__} invalid in terminal "
+                f"status {PyOrderStatus(self.status).name}; the order is unchanged"
+            )
         if kind == OrderEventKind.ORDER_FILLED:
             fill = <OrderFilled>event
+            # A fill leads to PARTIALLY_FILLED or FILLED; every non-terminal status allows
+            # both or neither, so check the state before the quantities.
+            if not _VALID[<int>self.status][<int>OrderStatus.PARTIALLY_FILLED]:
+                raise InvalidStateTrigger(
+                    f"Order {self.client_order_id}: OrderFilled invalid in status "
+                    f"{PyOrderStatus(self.status).name}; the order is unchanged"
+                )
             if fill.trade_id in self._trade_ids:
                 raise ValidationError(
                     f"Order {self.client_order_id}: trade_id {fill.trade_id} already applied, "
@@ -310,38 +328,31 @@ cdef class Order:
                 )
             target = OrderStatus.FILLED if new_filled == self.quantity_raw \
                 else OrderStatus.PARTIALLY_FILLED
+            valid = True
         elif kind == OrderEventKind.ORDER_UPDATED:
             updated = <OrderUpdated>event
+            self._check_update(updated)
             new_quantity = updated.quantity.raw
-            if new_quantity < self.filled_raw:
-                raise ValidationError(
-                    f"Order {self.client_order_id}: updated quantity {updated.quantity} is below "
-                    f"the filled {self.filled_qty}, expected at least the filled quantity"
-                )
             target = self._previous_status if self.status == OrderStatus.PENDING_UPDATE \
                 else self.status
-            if new_quantity == self.filled_raw and self.filled_raw > 0:
+            valid = True
+            if new_quantity == self.filled_raw:
                 target = OrderStatus.FILLED
+                valid = _VALID[<int>self.status][<int>target] or \
+                    _VALID[<int>self._previous_status][<int>target]
         elif kind == OrderEventKind.ORDER_MODIFY_REJECTED or \
                 kind == OrderEventKind.ORDER_CANCEL_REJECTED:
             target = self._previous_status if self.status in (
                 OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL) else self.status
+            valid = True
         else:
             target = _target_of(kind)
-        if target != self.status and not _VALID[<int>self.status][<int>target]:
+            valid = _VALID[<int>self.status][<int>target]
+        if not valid:
             raise InvalidStateTrigger(
                 f"Order {self.client_order_id}: {type(event).__name__} invalid in status "
                 f"{PyOrderStatus(self.status).name} (would move to "
                 f"{PyOrderStatus(target).name}); the order is unchanged"
-            )
-        if target == self.status and kind in (
-            OrderEventKind.ORDER_SUBMITTED, OrderEventKind.ORDER_DENIED,
-            OrderEventKind.ORDER_CANCELED, OrderEventKind.ORDER_EXPIRED,
-            OrderEventKind.ORDER_REJECTED, OrderEventKind.ORDER_INITIALIZED,
-        ):
-            raise InvalidStateTrigger(
-                f"Order {self.client_order_id}: {type(event).__name__} invalid in status "
-                f"{PyOrderStatus(self.status).name}; the order is unchanged"
             )
         # Valid: mutate.
         if target == OrderStatus.PENDING_UPDATE or target == OrderStatus.PENDING_CANCEL:
@@ -373,6 +384,39 @@ cdef class Order:
         self.ts_last = event.ts_event
         self._events.append(event)
 
+    cdef void _check_update(self, OrderUpdated updated) except *:
+        if updated.quantity.raw <= 0:
+            raise ValidationError(
+                f"Order {self.client_order_id}: updated quantity {updated.quantity} invalid, "
+                f"expected a quantity > 0"
+            )
+        if updated.quantity.raw < self.filled_raw:
+            raise ValidationError(
+                f"Order {self.client_order_id}: updated quantity {updated.quantity} is below "
+                f"the filled {self.filled_qty}, expected at least the filled quantity"
+            )
+        if updated.quantity.precision != self.size_precision:
+            raise ValidationError(
+                f"Order {self.client_order_id}: updated quantity {updated.quantity} precision "
+                f"{updated.quantity.precision} invalid, expected {self.size_precision}"
+            )
+        for field, value, present in (("price", updated.price, self.has_price),
+                                      ("trigger_price", updated.trigger_price,
+                                       self.has_trigger_price)):
+            if value is None:
+                continue
+            if not present:
+                raise ValidationError(
+                    f"Order {self.client_order_id}: updated {field} {value} invalid for a "
+                    f"{PyOrderType(self.order_type).name} order, expected None (the order "
+                    f"has no {field})"
+                )
+            if (<Price>value).precision != self.price_precision:
+                raise ValidationError(
+                    f"Order {self.client_order_id}: updated {field} {value} precision "
+                    f"{(<Price>value).precision} invalid, expected {self.price_precision}"
+                )
+
     def __eq__(self, other):
         if not isinstance(other, Order):
             return NotImplemented
@@ -396,6 +440,13 @@ cdef class Order:
             f"client_order_id={self.client_order_id}, venue_order_id={self.venue_order_id}, "
             f"filled={self.filled_qty})"
         )
+
+
+cdef inline bint _is_terminal(OrderStatus status):
+    return status in (
+        OrderStatus.DENIED, OrderStatus.REJECTED, OrderStatus.CANCELED, OrderStatus.EXPIRED,
+        OrderStatus.FILLED,
+    )
 
 
 cdef OrderStatus _target_of(OrderEventKind kind):

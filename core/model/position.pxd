@@ -43,7 +43,8 @@ cdef class Position:
     cdef readonly int64_t buy_raw
     cdef readonly int64_t sell_raw
     cdef readonly TradeId last_trade_id
-    cdef object _avg_open
+    cdef object _avg_open_num
+    cdef object _avg_open_den
     cdef object _avg_close
     cdef object _closed_raw
     cdef dict _commissions
@@ -53,5 +54,5 @@ cdef class Position:
     cpdef bint is_open(self)
     cpdef bint is_closed(self)
     cpdef int64_t unrealized_pnl_raw(self, int64_t last_px_raw) except? -1
-    cdef int64_t _pnl_raw(self, object avg_open, int64_t px_raw, int64_t qty_raw, bint long_side) except? -1
+    cdef int64_t _pnl_raw(self, int64_t px_raw, int64_t qty_raw, bint long_side) except? -1
     cpdef PositionEvent to_event(self, type event_type, UUID4 event_id, int64_t ts_init)

@@ -7,9 +7,10 @@ Realized PnL is computed in integers, never in binary floating point:
 * inverse: ``quantity × multiplier × (1/entry − 1/exit)`` (× −1 for shorts), in the base
   currency.
 
-``entry`` is the average open price, kept as an integer with 18 decimals (so averaging several
-entries loses nothing a 9-decimal price could show); each realized amount is rounded half to
-even to the currency's precision once. Commissions in the settlement currency are deducted
+``entry`` is the average open price, kept exactly as a fraction of integers (``num / den`` raw
+price units, reduced by their gcd): a rounded average (even to 18 decimals) can move a realized
+amount that lies exactly on a half unit of the currency to the wrong side. Each realized amount
+is rounded half to even to the currency's precision once, per closing fill. Commissions in the settlement currency are deducted
 from realized PnL (NautilusTrader's convention).
 
 A fill that would take the position through zero must be split by the caller (the
@@ -17,6 +18,8 @@ ExecutionEngine does this: one fill closes, one opens a new position).
 """
 
 import cython
+
+from math import gcd
 
 from libc.stdint cimport int64_t, uint8_t
 
@@ -34,7 +37,6 @@ from core.model.enums import PositionSide as PyPositionSide
 
 cdef object _E9 = 10 ** 9
 cdef object _E18 = 10 ** 18
-cdef object _E27 = 10 ** 27
 
 
 cdef object div_round_half_even(object numerator, object denominator):
@@ -58,6 +60,11 @@ cdef class Position:
     """
 
     def __init__(self, Instrument instrument not None, OrderFilled fill not None):
+        if fill.instrument_id != instrument.id:
+            raise ValidationError(
+                f"Position {fill.position_id}: fill {fill.trade_id} for {fill.instrument_id} "
+                f"invalid, expected a fill for the instrument {instrument.id}"
+            )
         if fill.position_id is None:
             raise ValidationError(
                 f"Position {fill.instrument_id}: fill {fill.trade_id} has no position_id, "
@@ -81,7 +88,8 @@ cdef class Position:
         self.settlement_currency = instrument.get_settlement_currency() \
             if not instrument.is_inverse else instrument.get_base_currency()
         self.ts_opened = fill.ts_event
-        self._avg_open = 0
+        self._avg_open_num = 0
+        self._avg_open_den = 1
         self._avg_close = 0
         self._closed_raw = 0
         self._commissions = {}
@@ -119,7 +127,7 @@ cdef class Position:
     @property
     def avg_px_open(self):
         """The average open price (float, for display)."""
-        return float(self._avg_open) / 1e18
+        return self._avg_open_num / (self._avg_open_den * _E9)
 
     @property
     def avg_px_close(self):
@@ -155,30 +163,31 @@ cdef class Position:
     def trade_ids(self):
         return [(<OrderFilled>fill).trade_id for fill in self._events]
 
-    cdef int64_t _pnl_raw(
-        self, object avg_open, int64_t px_raw, int64_t qty_raw, bint long_side
-    ) except? -1:
-        cdef object px = <object>px_raw * _E9  # price × 10**18
+    cdef int64_t _pnl_raw(self, int64_t px_raw, int64_t qty_raw, bint long_side) except? -1:
+        # A = num/den (raw price units), P = px_raw, Q = qty_raw, M = multiplier_raw.
+        cdef object num = self._avg_open_num
+        cdef object den = self._avg_open_den
+        cdef object px = <object>px_raw
         cdef object numerator
         cdef object value
         cdef int step = 9 - self.settlement_currency.precision
         if self.is_inverse:
-            if avg_open == 0 or px == 0:
+            if num == 0 or px == 0:
                 return 0
-            # value = Q×M×(P−A)/(A×P) in base units (A, P: prices × 10**18; Q, M: raw)
-            numerator = <object>qty_raw * self.multiplier_raw * (px - avg_open) * _E9
-            value = div_round_half_even(numerator, avg_open * px * POW10[step]) * POW10[step]
+            # value = Q×M×(P−A)/(A×P); raw = Q×M×(P×den − num) / (num×P)
+            numerator = <object>qty_raw * self.multiplier_raw * (px * den - num)
+            value = div_round_half_even(numerator, num * px * POW10[step]) * POW10[step]
         else:
-            numerator = (px - avg_open) * qty_raw * self.multiplier_raw
-            value = div_round_half_even(numerator, _E27 * POW10[step]) * POW10[step]
+            # raw = (P − A)×Q×M / 10**18 = (P×den − num)×Q×M / (den×10**18)
+            numerator = (px * den - num) * qty_raw * self.multiplier_raw
+            value = div_round_half_even(numerator, den * _E18 * POW10[step]) * POW10[step]
         return value if long_side else -value
 
     cpdef int64_t unrealized_pnl_raw(self, int64_t last_px_raw) except? -1:
         """Return the raw PnL of the open quantity at `last_px_raw`."""
         if self.signed_raw == 0:
             return 0
-        return self._pnl_raw(self._avg_open, last_px_raw, abs(self.signed_raw),
-                             self.signed_raw > 0)
+        return self._pnl_raw(last_px_raw, abs(self.signed_raw), self.signed_raw > 0)
 
     cpdef void apply(self, OrderFilled fill) except *:
         """Apply a fill: open, increase, reduce or close (never flip; see the module doc).
@@ -225,21 +234,25 @@ cdef class Position:
             self.ts_opened = fill.ts_event
             self.ts_closed = 0
             self.duration_ns = 0
-            self._avg_open = px * _E9
+            self._avg_open_num = <object>px
+            self._avg_open_den = 1
             self.peak_raw = 0
         elif not reducing:
-            self._avg_open = div_round_half_even(
-                self._avg_open * open_qty + px * _E9 * qty, open_qty + qty
-            )
+            # (A×open + P×q) / (open + q), with A = num/den, kept exact
+            num = self._avg_open_num * open_qty + <object>px * qty * self._avg_open_den
+            den = self._avg_open_den * (<object>open_qty + qty)
+            divisor = gcd(num, den)
+            self._avg_open_num = num // divisor
+            self._avg_open_den = den // divisor
         else:
-            pnl = self._pnl_raw(self._avg_open, px, qty, self.signed_raw > 0)
+            pnl = self._pnl_raw(px, qty, self.signed_raw > 0)
             self.realized_pnl_raw += pnl
             self._avg_close = div_round_half_even(
                 self._avg_close * self._closed_raw + px * _E9 * qty, self._closed_raw + qty
             )
             self._closed_raw += qty
-            if self._avg_open != 0:
-                ratio = float(self._avg_close) / float(self._avg_open) - 1.0
+            if self._avg_open_num != 0:
+                ratio = (float(self._avg_close) / 1e18) / self.avg_px_open - 1.0
                 self.realized_return = ratio if self.entry == OrderSide.BUY else -ratio
         if fill.order_side == OrderSide.BUY:
             self.buy_raw += qty
