@@ -96,7 +96,7 @@ cdef class Portfolio:
                                                px)
         for p in self._cache.positions_open(instrument.id):
             position = p
-            px = div_round_half_even(position._avg_open, _E9)
+            px = div_round_half_even(position._avg_open_num, position._avg_open_den)
             maint_raw += margin.margin_maint_raw(instrument, abs(position.signed_raw), px)
         margin.set_margins(instrument, init_raw, maint_raw)
 
