@@ -75,8 +75,7 @@ class BacktestEngine:
                 f"BacktestEngineConfig"
             )
         self.config = config
-        set_default_level(LogLevel.from_str(config.log_level) if config.log_level != "OFF"
-                          else LogLevel.OFF)
+        set_default_level(LogLevel[config.log_level.upper()])
         self.trader_id = TraderId(config.trader_id)
         self._seeds: list[tuple[UUIDFactory, int]] = []
         self.clock = TestClock(0, self._uuid_factory())

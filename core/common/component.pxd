@@ -1,7 +1,7 @@
 from core.common.clock cimport Clock
 from core.common.logging cimport Logger
 from core.common.msgbus cimport MessageBus
-from core.model.identifiers cimport ComponentId, TraderId
+from core.model.identifiers cimport ComponentId, Identifier, TraderId
 
 
 # C names are prefixed: state and trigger names (READY, START, FAULT, ...) are too generic
@@ -54,7 +54,7 @@ cdef class FiniteStateMachine:
 
 
 cdef class Component:
-    cdef readonly ComponentId id
+    cdef readonly Identifier id
     """The component's id (its class name unless given)."""
     cdef readonly TraderId trader_id
     """The trader the component belongs to, or None."""

@@ -55,7 +55,7 @@ node carries on. An exception from ``_fault()`` itself is logged and does not re
 from core.common.clock cimport Clock
 from core.common.logging cimport Logger, LogLevel
 from core.common.msgbus cimport MessageBus
-from core.model.identifiers cimport ComponentId, TraderId
+from core.model.identifiers cimport ComponentId, Identifier, TraderId
 
 from core.errors import InvalidStateTrigger, InvalidTypeError
 
@@ -181,7 +181,7 @@ cdef class Component:
     ----------
     clock : Clock
         The component's clock.
-    component_id : ComponentId or str, optional
+    component_id : ComponentId (or another Identifier, e.g. StrategyId) or str, optional
         The component's id; its class name if omitted.
     trader_id : TraderId, optional
         The trader it belongs to (prefixes the logger's name).
@@ -212,10 +212,10 @@ cdef class Component:
             component_id = ComponentId(type(self).__name__)
         elif isinstance(component_id, str):
             component_id = ComponentId(component_id)
-        elif not isinstance(component_id, ComponentId):
+        elif not isinstance(component_id, Identifier):
             raise InvalidTypeError(
                 f"{type(self).__name__}.component_id: invalid type "
-                f"{type(component_id).__name__}, expected ComponentId or str"
+                f"{type(component_id).__name__}, expected ComponentId (or another Identifier) or str"
             )
         self.id = component_id
         self.trader_id = trader_id

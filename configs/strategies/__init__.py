@@ -1,0 +1,1 @@
+"""Example strategies, written to be read as tutorials."""
