@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv build test test-slow bench lint clean
+.PHONY: help venv build demo test test-slow bench lint clean
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ venv: $(STAMP)/deps  ## Create .venv and install every Python dependency
 
 build: $(STAMP)/deps  ## Compile the Cython kernel in place (incremental, $(JOBS) jobs)
 	$(VPY) setup.py -q build_ext --inplace --parallel $(JOBS)
+
+demo: build  ## Build, then run the demo backtest (EMA cross, 100k EUR/USD bars) and print its report
+	$(VENV)/bin/flotilla demo
 
 test: build  ## Build, then run the test suite (without the slow chaos/soak scenarios)
 	$(VPY) -m pytest -m "not slow" -q $(PYTEST_ARGS)

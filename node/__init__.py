@@ -1,0 +1,1 @@
+"""One node = one process: configs, backtest and trading nodes, persistence, the CLI."""
