@@ -17,6 +17,7 @@ into objects one at a time as the run consumes it. Streams are merged by
 
 from __future__ import annotations
 
+import gc
 import time
 from decimal import Decimal
 
@@ -351,12 +352,20 @@ class BacktestEngine:
         loop = BacktestLoop(self._streams, clocks, list(self._exchanges.values()),
                             self.data_engine)
         started = time.perf_counter()
+        # The kernel makes no reference cycles per event, but it keeps every order and fill
+        # alive, so the cyclic collector would rescan a growing heap again and again (the
+        # profile showed ~28 % of the run in gc_collect_main). Collect once, then pause it.
+        gc_was_enabled = gc.isenabled()
+        gc.collect()
+        gc.disable()
         try:
             self.trader.start()
             loop.run(start_ns, end_ns)
             self.trader.stop()
             loop.settle_now()
         finally:
+            if gc_was_enabled:
+                gc.enable()
             self._elapsed = time.perf_counter() - started
             self._start_ns = begin
             self._end_ns = loop.last_ts

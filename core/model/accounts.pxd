@@ -35,6 +35,7 @@ cdef class MarginAccount(Account):
     cdef dict _margins_init
     cdef dict _margins_maint
     cdef dict _margin_currency
+    cdef dict _ratios
 
     cdef int64_t _margin(self, Instrument instrument, int64_t qty_raw, int64_t px_raw, object rate) except? -1
 

@@ -228,20 +228,24 @@ cdef class MarginAccount(Account):
         self._margins_init = {}
         self._margins_maint = {}
         self._margin_currency = {}
+        self._ratios = {}
 
     def set_leverage(self, InstrumentId instrument_id not None, leverage):
         self._leverages[instrument_id] = _leverage(leverage, self.id)
+        self._ratios.clear()
 
     cpdef object leverage(self, InstrumentId instrument_id):
         return self._leverages.get(instrument_id, self.default_leverage)
 
     cdef int64_t _margin(self, Instrument instrument, int64_t qty_raw, int64_t px_raw,
                          object rate) except? -1:
-        cdef object leverage = self.leverage(instrument.id)
         cdef Currency currency = instrument.get_cost_currency()
         cdef int step = 9 - currency.precision
-        num_rate, den_rate = rate.as_integer_ratio()
-        num_lev, den_lev = leverage.as_integer_ratio()
+        cdef tuple ratios = self._ratios.get((instrument.id, rate))
+        if ratios is None:
+            ratios = rate.as_integer_ratio() + self.leverage(instrument.id).as_integer_ratio()
+            self._ratios[(instrument.id, rate)] = ratios
+        num_rate, den_rate, num_lev, den_lev = ratios
         if instrument.is_inverse:
             # notional (base) = qty × mult / px
             numerator = <object>qty_raw * instrument.multiplier.raw * _E9 * num_rate * den_lev

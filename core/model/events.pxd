@@ -180,7 +180,7 @@ cdef class PositionEvent(Event):
     cdef readonly ClientOrderId closing_order_id
     cdef readonly OrderSide entry
     cdef readonly PositionSide side
-    cdef readonly object signed_qty
+    cdef readonly double signed_qty
     cdef readonly Quantity quantity
     cdef readonly Quantity peak_qty
     cdef readonly Quantity last_qty

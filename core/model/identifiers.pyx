@@ -71,6 +71,8 @@ cdef class Identifier:
         return (type(self), (self.value,))
 
     def __eq__(self, other):
+        if other is self:
+            return True
         if type(other) is not type(self):
             return NotImplemented if not isinstance(other, Identifier) else False
         return self.value == (<Identifier>other).value

@@ -471,6 +471,8 @@ cdef OrderStatus _target_of(OrderEventKind kind):
     return OrderStatus.INITIALIZED
 
 
+cdef frozenset _TRIGGER_TYPES = frozenset(int(t) for t in PyTriggerType if t != 0)
+
 cdef dict _ALLOWED_TIF = {
     OrderType.MARKET: (TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.DAY),
 }
@@ -512,7 +514,7 @@ cdef OrderInitialized _make_init(
             f"{owner}: price precision {price.precision} != trigger_price precision "
             f"{trigger_price.precision}, expected equal precisions"
         )
-    if trigger_price is not None and trigger_type not in tuple(PyTriggerType)[1:]:
+    if trigger_price is not None and trigger_type not in _TRIGGER_TYPES:
         raise _err(owner, "trigger_type", trigger_type, "a TriggerType other than NO_TRIGGER")
     if contingency_type not in (0, 1, 2, 3):
         raise _err(owner, "contingency_type", contingency_type, "a ContingencyType")

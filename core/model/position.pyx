@@ -290,7 +290,7 @@ cdef class Position:
         event.closing_order_id = self.closing_order_id
         event.entry = self.entry
         event.side = self.side
-        event.signed_qty = self.signed_qty
+        event.signed_qty = <double>self.signed_raw / 1e9
         event.quantity = Quantity.from_raw_c(abs(self.signed_raw), self.size_precision)
         event.peak_qty = Quantity.from_raw_c(self.peak_raw, self.size_precision)
         event.last_qty = Quantity.from_raw_c(self.last_qty_raw, self.size_precision)

@@ -87,15 +87,21 @@ cdef class Portfolio:
         cdef Order order
         cdef Position position
         cdef int64_t px
-        for o in self._cache.orders_open(instrument.id):
+        cdef InstrumentId instrument_id = instrument.id
+        for o in self._cache._orders_open.values():
             order = o
-            if order.order_type == OrderType.MARKET:
+            if order.order_type == OrderType.MARKET or (
+                    order.instrument_id is not instrument_id
+                    and order.instrument_id != instrument_id):
                 continue
             px = order.price_raw if order.has_price else order.trigger_price_raw
             init_raw += margin.margin_init_raw(instrument, order.quantity_raw - order.filled_raw,
                                                px)
-        for p in self._cache.positions_open(instrument.id):
+        for p in self._cache._positions_open.values():
             position = p
+            if position.instrument_id is not instrument_id and \
+                    position.instrument_id != instrument_id:
+                continue
             px = div_round_half_even(position._avg_open_num, position._avg_open_den)
             maint_raw += margin.margin_maint_raw(instrument, abs(position.signed_raw), px)
         margin.set_margins(instrument, init_raw, maint_raw)

@@ -46,6 +46,24 @@ cdef int64_t _expire_ns(object expire_time) except? -1:
     )
 
 
+cdef str _prefix(int64_t second):
+    """Return ``O-YYYYMMDD-HHMMSS-`` for UNIX `second` (UTC), in integer arithmetic."""
+    cdef int64_t days = second // 86_400
+    cdef int64_t rem = second - days * 86_400
+    # Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    cdef int64_t z = days + 719_468
+    cdef int64_t era = (z if z >= 0 else z - 146_096) // 146_097
+    cdef int64_t doe = z - era * 146_097
+    cdef int64_t yoe = (doe - doe // 1_460 + doe // 36_524 - doe // 146_096) // 365
+    cdef int64_t doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    cdef int64_t mp = (5 * doy + 2) // 153
+    cdef int64_t day = doy - (153 * mp + 2) // 5 + 1
+    cdef int64_t month = mp + 3 if mp < 10 else mp - 9
+    cdef int64_t year = yoe + era * 400 + (1 if month <= 2 else 0)
+    return (f"O-{year:04d}{month:02d}{day:02d}-{rem // 3600:02d}{(rem % 3600) // 60:02d}"
+            f"{rem % 60:02d}-")
+
+
 @cython.final
 cdef class OrderFactory:
     """Builds orders for one strategy.
@@ -81,8 +99,7 @@ cdef class OrderFactory:
         cdef int64_t second = now // 1_000_000_000
         if second != self._prefix_second:
             self._prefix_second = second
-            self._prefix = datetime.fromtimestamp(second, timezone.utc).strftime(
-                "O-%Y%m%d-%H%M%S-")
+            self._prefix = _prefix(second)
         self.count += 1
         return ClientOrderId.from_str_c(f"{self._prefix}{self._suffix}-{self.count}")
 

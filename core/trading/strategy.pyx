@@ -215,8 +215,7 @@ cdef class Strategy(Actor):
 
     def cancel_all_orders(self, InstrumentId instrument_id not None, order_side=None):
         """Cancel every open order of this strategy for the instrument (optionally one side)."""
-        for order in self.cache.orders_open(instrument_id, StrategyId(self.id.value),
-                                            order_side):
+        for order in self.cache.orders_open(instrument_id, self.id, order_side):
             self.cancel_order(order)
 
     def close_position(self, Position position not None, list tags=None):
@@ -237,6 +236,6 @@ cdef class Strategy(Actor):
     def close_all_positions(self, InstrumentId instrument_id not None, position_side=None,
                             list tags=None):
         """Close every open position of this strategy in the instrument (optionally one side)."""
-        for position in self.cache.positions_open(instrument_id, StrategyId(self.id.value)):
+        for position in self.cache.positions_open(instrument_id, self.id):
             if position_side is None or position.side == position_side:
                 self.close_position(position, tags)
