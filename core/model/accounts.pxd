@@ -14,7 +14,10 @@ cdef class Account:
     cdef readonly Currency base_currency
     cdef dict _total
     cdef dict _locked
-    cdef list _events
+    cdef AccountState _last
+    cdef list _history_currencies
+    cdef object _history
+    cdef int64_t _event_count
 
     cdef void _add_total(self, Currency currency, int64_t raw)
     cpdef int64_t total_raw(self, Currency currency)
@@ -23,6 +26,7 @@ cdef class Account:
     cpdef void apply_fill(self, Instrument instrument, OrderFilled fill, int64_t pnl_delta_raw) except *
     cpdef AccountState snapshot(self, UUID4 event_id, int64_t ts_event)
     cpdef void apply(self, AccountState state) except *
+    cdef void _record(self, AccountState state) except *
 
 
 cdef class CashAccount(Account):

@@ -51,9 +51,9 @@ cdef class Order:
     """The average fill price (for display and reports; PnL uses exact fills)."""
     cdef double _fill_notional
     cdef list _events
-    cdef set _trade_ids
 
     cdef void _init_common(self, OrderInitialized init)
+    cdef bint _has_trade_id(self, object trade_id) except -1
     cpdef void apply(self, OrderEvent event) except *
     cdef void _check_update(self, OrderUpdated updated) except *
     cpdef bint is_open(self)

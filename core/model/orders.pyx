@@ -166,7 +166,6 @@ cdef class Order:
         self.avg_px = 0.0
         self._fill_notional = 0.0
         self._events = [init]
-        self._trade_ids = set()
 
     @property
     def quantity(self):
@@ -211,7 +210,18 @@ cdef class Order:
 
     @property
     def trade_ids(self):
-        return sorted(self._trade_ids)
+        return sorted(
+            (<OrderFilled>e).trade_id for e in self._events
+            if (<OrderEvent>e).kind == OrderEventKind.ORDER_FILLED
+        )
+
+    cdef bint _has_trade_id(self, object trade_id) except -1:
+        # An order has few fills: scanning its events costs less than a set per order.
+        for e in self._events:
+            if (<OrderEvent>e).kind == OrderEventKind.ORDER_FILLED and \
+                    (<OrderFilled>e).trade_id == trade_id:
+                return True
+        return False
 
     cpdef OrderInitialized init_event(self):
         return self._events[0]
@@ -314,7 +324,7 @@ cdef class Order:
                     f"Order {self.client_order_id}: OrderFilled invalid in status "
                     f"{PyOrderStatus(self.status).name}; the order is unchanged"
                 )
-            if fill.trade_id in self._trade_ids:
+            if self._has_trade_id(fill.trade_id):
                 raise ValidationError(
                     f"Order {self.client_order_id}: trade_id {fill.trade_id} already applied, "
                     f"expected a new fill"
@@ -364,7 +374,6 @@ cdef class Order:
         if event.venue_order_id is not None:
             self.venue_order_id = event.venue_order_id
         if fill is not None:
-            self._trade_ids.add(fill.trade_id)
             self.last_trade_id = fill.trade_id
             if fill.position_id is not None:
                 self.position_id = fill.position_id

@@ -4,6 +4,7 @@ from core.cache.cache cimport Cache
 from core.common.clock cimport Clock
 from core.common.msgbus cimport MessageBus
 from core.model.events cimport OrderFilled
+from core.model.identifiers cimport InstrumentId
 from core.model.instruments cimport Instrument
 from core.model.orders cimport Order
 from core.model.position cimport Position
@@ -22,3 +23,6 @@ cdef class Portfolio:
     cpdef void update_order(self, Order order) except *
     cdef void _update_margins(self, Instrument instrument, object account) except *
     cdef int64_t _mark_raw(self, Instrument instrument, bint for_long) except? -1
+    cpdef bint is_net_long(self, InstrumentId instrument_id) except -1
+    cpdef bint is_net_short(self, InstrumentId instrument_id) except -1
+    cpdef bint is_flat(self, InstrumentId instrument_id) except -1

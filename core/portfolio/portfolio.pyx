@@ -231,13 +231,16 @@ cdef class Portfolio:
     def net_exposures(self, Venue venue not None):
         return self._sum_by_currency(venue, self.net_exposure)
 
-    def is_net_long(self, InstrumentId instrument_id not None):
+    cpdef bint is_net_long(self, InstrumentId instrument_id) except -1:
+        """Return whether the net position in the instrument is long."""
         return self._cache.net_position_raw(instrument_id) > 0
 
-    def is_net_short(self, InstrumentId instrument_id not None):
+    cpdef bint is_net_short(self, InstrumentId instrument_id) except -1:
+        """Return whether the net position in the instrument is short."""
         return self._cache.net_position_raw(instrument_id) < 0
 
-    def is_flat(self, InstrumentId instrument_id not None):
+    cpdef bint is_flat(self, InstrumentId instrument_id) except -1:
+        """Return whether there is no open position in the instrument."""
         return self._cache.net_position_raw(instrument_id) == 0
 
     def is_completely_flat(self):

@@ -409,7 +409,9 @@ def test_daily_returns_compound_to_last_close_over_first_close(points):
     values = [p[1] for p in points]
     _, closes = stats.daily_closes(ts, values)
     growth = np.prod(1.0 + stats.daily_returns(ts, values))
-    assert growth == pytest.approx(closes[-1] / closes[0], rel=1e-9)
+    # 1 + r loses ~eps/|1 + r| relative precision when a day nearly wipes out the equity
+    # (e.g. 57,344,298 -> 1): 1e-9 is too tight for float64, 1e-6 still catches a wrong close.
+    assert growth == pytest.approx(closes[-1] / closes[0], rel=1e-6)
 
 
 # -- errors ----------------------------------------------------------------------------------
