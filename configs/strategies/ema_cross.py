@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.trading.strategy import Strategy
+
 from core.indicators import ExponentialMovingAverage
 from core.model import BarType, InstrumentId, OrderSide
 from core.trading.config import StrategyConfig
-from core.trading.strategy import Strategy
 
 
 class EMACrossConfig(StrategyConfig, frozen=True):

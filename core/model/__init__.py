@@ -103,6 +103,7 @@ __all__ = [
     "Symbol",
     "TimeInForce",
     "TradeId",
+    "TradeTick",
     "TraderId",
     "TradingState",
     "TriggerType",

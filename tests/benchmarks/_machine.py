@@ -24,7 +24,7 @@ def header(title: str) -> str:
 
     return "\n".join([
         f"== {title}",
-        f"date      {_dt.datetime.now(_dt.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"date      {_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"machine   {cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
         f"{platform.release()}",
         f"versions  Python {platform.python_version()}, Cython {Cython.__version__}, "
