@@ -141,6 +141,31 @@ def decimal_scaleb():
     return run
 
 
+def quote_from_raw():
+    from core.model.data import QuoteTick
+    from core.model.identifiers import InstrumentId
+
+    instrument_id = InstrumentId.from_str("EUR/USD.SIM")
+    bids = [1_100_000_000 + i * 10_000 for i in range(N)]
+    from_raw = QuoteTick.from_raw
+
+    def run():
+        for bid in bids:
+            from_raw(instrument_id, bid, bid + 10_000, 5, 5, 10**15, 10**15, 0, 0, bid, bid)
+
+    return run
+
+
+def tuple_quote():
+    bids = [1_100_000_000 + i * 10_000 for i in range(N)]
+
+    def run():
+        for bid in bids:
+            ("EUR/USD.SIM", bid, bid + 10_000, 5, 5, 10**15, 10**15, 0, 0, bid, bid)
+
+    return run
+
+
 def money_add():
     usd = Currency.from_str("USD")
     pairs = _pairs(lambda i: Money.from_raw(i * 10_000_000, usd))
@@ -158,6 +183,7 @@ CASES: list[Case] = [
     Case("Price + Price", price_add, (("Decimal + Decimal", decimal_add),)),
     Case("Quantity.from_raw", quantity_from_raw, (("Decimal(raw).scaleb(-9)", decimal_scaleb),)),
     Case("Money + Money", money_add, (("Decimal + Decimal", decimal_add),)),
+    Case("QuoteTick.from_raw", quote_from_raw, (("11-tuple", tuple_quote),), 8e6),
 ]
 
 
