@@ -17,6 +17,8 @@ cdef class Account:
     cdef AccountState _last
     cdef list _history_currencies
     cdef object _history
+    cdef int64_t[::1] _history_view
+    cdef Py_ssize_t _history_len
     cdef int64_t _event_count
 
     cdef void _add_total(self, Currency currency, int64_t raw)
@@ -27,6 +29,8 @@ cdef class Account:
     cpdef AccountState snapshot(self, UUID4 event_id, int64_t ts_event)
     cpdef void apply(self, AccountState state) except *
     cdef void _record(self, AccountState state) except *
+    cdef void _push(self, int64_t a, int64_t b, int64_t c) except *
+    cdef list _balances_c(self)
 
 
 cdef class CashAccount(Account):

@@ -24,7 +24,7 @@ in several currencies has a balance in each.
 
 import cython
 
-from array import array
+import numpy as np
 
 from decimal import Decimal
 
@@ -58,7 +58,9 @@ cdef class Account:
         self._locked = {}
         self._last = None
         self._history_currencies = []
-        self._history = array("q")
+        self._history = np.zeros(0, dtype=np.int64)
+        self._history_view = self._history
+        self._history_len = 0
         self._event_count = 0
         for balance in starting_balances:
             if not isinstance(balance, Money):
@@ -106,14 +108,22 @@ cdef class Account:
 
     def balances(self):
         """Return one `AccountBalance` per currency."""
-        return [
-            AccountBalance(
-                Money.from_raw_c(total, ccy),
-                Money.from_raw_c(self._locked[ccy], ccy),
-                Money.from_raw_c(total - self._locked[ccy], ccy),
-            )
-            for ccy, total in self._total.items()
-        ]
+        return self._balances_c()
+
+    cdef list _balances_c(self):
+        cdef list out = []
+        cdef AccountBalance balance
+        cdef int64_t total
+        cdef int64_t locked
+        for ccy, t in self._total.items():
+            total = t
+            locked = self._locked[ccy]
+            balance = AccountBalance.__new__(AccountBalance)
+            balance.total = Money.from_raw_c(total, ccy)
+            balance.locked = Money.from_raw_c(locked, ccy)
+            balance.free = Money.from_raw_c(total - locked, ccy)
+            out.append(balance)
+        return out
 
     @property
     def events(self):
@@ -125,10 +135,10 @@ cdef class Account:
         cdef list states = []
         cdef list balances = []
         cdef Py_ssize_t i = 0
-        cdef Py_ssize_t n = len(self._history)
+        cdef Py_ssize_t n = self._history_len
         cdef int64_t hi
         cdef int64_t lo
-        hist = self._history
+        hist = self._history[:n].tolist()
         while i < n:
             ts, hi, lo = hist[i], hist[i + 1], hist[i + 2]
             balances = []
@@ -167,19 +177,33 @@ cdef class Account:
     def event_count(self):
         return self._event_count
 
+    cdef void _push(self, int64_t a, int64_t b, int64_t c) except *:
+        cdef Py_ssize_t n = self._history_len
+        if n + 3 > self._history_view.shape[0]:
+            grown = np.zeros(max(1024, 2 * self._history_view.shape[0]), dtype=np.int64)
+            grown[:n] = np.asarray(self._history_view)[:n]
+            self._history = grown
+            self._history_view = grown
+        self._history_view[n] = a
+        self._history_view[n + 1] = b
+        self._history_view[n + 2] = c
+        self._history_len = n + 3
+
     cdef void _record(self, AccountState state) except *:
-        hist = self._history
-        hist.extend((state.ts_event, <int64_t>state.id._hi, <int64_t>state.id._lo))
-        for balance in state.balances:
-            ccy = (<AccountBalance>balance).total.currency
-            try:
-                index = self._history_currencies.index(ccy)
-            except ValueError:
-                index = len(self._history_currencies)
-                self._history_currencies.append(ccy)
-            hist.extend((index, (<AccountBalance>balance).total.raw,
-                         (<AccountBalance>balance).locked.raw))
-        hist.extend((-1, -1, -1))
+        cdef AccountBalance balance
+        cdef Py_ssize_t index
+        self._push(state.ts_event, <int64_t>state.id._hi, <int64_t>state.id._lo)
+        for b in state.balances:
+            balance = b
+            index = 0
+            for ccy in self._history_currencies:
+                if ccy is balance.total.currency:
+                    break
+                index += 1
+            if index == len(self._history_currencies):
+                self._history_currencies.append(balance.total.currency)
+            self._push(index, balance.total.raw, balance.locked.raw)
+        self._push(-1, -1, -1)
         self._last = state
         self._event_count += 1
 
@@ -204,10 +228,17 @@ cdef class Account:
 
     cpdef AccountState snapshot(self, UUID4 event_id, int64_t ts_event):
         """Record and return the current balances as an `AccountState`."""
-        cdef AccountState state = AccountState(
-            self.id, self.account_type, self.base_currency, False, self.balances(),
-            self._margins_list(), None, event_id, ts_event, ts_event,
-        )
+        cdef AccountState state = AccountState.__new__(AccountState)
+        state.account_id = self.id
+        state.account_type = self.account_type
+        state.base_currency = self.base_currency
+        state.is_reported = False
+        state.balances = self._balances_c()
+        state.margins = self._margins_list() if self.account_type == AccountType.MARGIN else []
+        state.info = {}
+        state.id = event_id
+        state.ts_event = ts_event
+        state.ts_init = ts_event
         self._record(state)
         return state
 
