@@ -332,6 +332,19 @@ def test_stop_already_in_market_rejected_or_filled_as_market(reject_stop_orders,
     assert strategy.trace(skip=EVENTS_ONLY) == expected
 
 
+@pytest.mark.parametrize(
+    ("side", "px"), [("BUY", "1.10001"), ("SELL", "1.09989")],
+)
+def test_slippage_moves_a_taker_fill_one_tick_against_the_order(side, px):
+    engine = make_engine(fill_model=FillModel(prob_slippage=1.0))
+    strategy = ScriptedStrategy(EURUSD, at={ts(1): [Market("m", side, "100000")]})
+    run(engine, [[quote(ts(1), "1.09990", "1.10000")]], strategy)
+    assert strategy.trace(skip=EVENTS_ONLY) == [
+        (ts(1), "OrderAccepted", "m"),
+        fill_row(ts(1), "m", side, "100000", px),
+    ]
+
+
 # -- fees -------------------------------------------------------------------------------------
 
 
@@ -431,18 +444,24 @@ def test_same_timestamp_streams_in_added_order_venue_first_timer_last_cascade_se
     ]
 
 
-def test_same_timestamp_bars_of_two_bar_types_in_stream_added_order():
+def test_same_timestamp_bars_in_stream_added_order_only_most_granular_moves_market():
     five = "EUR/USD.SIM-5-MINUTE-LAST-EXTERNAL"
     engine = make_engine()
-    strategy = ScriptedStrategy(EURUSD, bar_types=[BAR, five])
+    strategy = ScriptedStrategy(EURUSD, bar_types=[BAR, five],
+                                at={ts(4): [Limit("ask", "SELL", "100000", "1.10200")]})
     run(engine, [
         [bar(5, "1.10000", "1.10200", "1.10000", "1.10200", bar_type=five)],
-        [flat_bar(4), bar(5, "1.10000", "1.10100", "1.10000", "1.10100")],
+        [flat_bar(4), bar(5, "1.10000", "1.10100", "1.10000", "1.10100"),
+         bar(6, "1.10100", "1.10200", "1.10100", "1.10200")],
     ], strategy)
-    assert strategy.records == [
+    # the 5-minute bar reaches 1.10200 at ts(5) but only the 1-minute bars drive matching
+    assert strategy.trace(skip=ORDERS_ONLY) == [
         (ts(4), "Bar", BAR, "1.10000"),
+        (ts(4), "OrderAccepted", "ask"),
         (ts(5), "Bar", five, "1.10200"),
         (ts(5), "Bar", BAR, "1.10100"),
+        fill_row(ts(6), "ask", "SELL", "100000", "1.10200", "MAKER"),
+        (ts(6), "Bar", BAR, "1.10200"),
     ]
 
 
@@ -531,6 +550,10 @@ def test_bad_data_is_dropped_counted_and_never_reaches_strategies():
     assert [(r[0], r[1]) for r in strategy.records] == [
         (ts(1), "QuoteTick"), (ts(1), "Bar"), (ts(4), "QuoteTick"), (ts(5), "Bar"),
     ]
+    engine.reset()
+    engine.run()
+    again = engine.get_result()
+    assert (again.dropped_data, again.drop_reasons) == (4, result.drop_reasons)
 
 
 def test_bad_orders_are_denied_with_a_reason_naming_the_field():
