@@ -444,6 +444,23 @@ def test_same_timestamp_streams_in_added_order_venue_first_timer_last_cascade_se
     ]
 
 
+def test_timers_fire_in_time_order_before_later_data_and_at_the_last_data_timestamp():
+    engine = make_engine()
+    strategy = ScriptedStrategy(EURUSD, on_start=[
+        TimeAlert("last", ts(2)), TimeAlert("later", ts(1) + 7), TimeAlert("sooner", ts(1) + 5),
+    ])
+    run(engine, [[quote(ts(1), "1.09990", "1.10000"), quote(ts(2), "1.09980", "1.09990")]],
+        strategy)
+    assert strategy.records == [
+        (ts(1), "QuoteTick", EURUSD, "1.09990", "1.10000"),
+        (ts(1) + 5, "TimeEvent", "sooner"),
+        (ts(1) + 7, "TimeEvent", "later"),
+        (ts(2), "QuoteTick", EURUSD, "1.09980", "1.09990"),
+        # a timer exactly at the last data timestamp still fires, after that data
+        (ts(2), "TimeEvent", "last"),
+    ]
+
+
 def test_same_timestamp_bars_in_stream_added_order_only_most_granular_moves_market():
     five = "EUR/USD.SIM-5-MINUTE-LAST-EXTERNAL"
     engine = make_engine()
