@@ -136,6 +136,9 @@ cdef class BacktestLoop:
             self._advance_to(end_ns + 1)
             self._set_time(end_ns)
             self.last_ts = end_ns
+        elif self.iterations > 0:
+            # timers exactly at the last data timestamp fire after it, as at any other
+            self._advance_to(self.last_ts + 1)
         return self.last_ts
 
     def settle_now(self):
