@@ -159,6 +159,32 @@ def test_market_order_from_on_bar_fills_at_close_or_next_open(fill_at_next_bar_o
     ], key=lambda r: r[0])
 
 
+@pytest.mark.parametrize(
+    ("fill_at_next_bar_open", "fill_ts", "px"),
+    [(False, ts(1), "1.10030"), (True, ts(2), "1.10105")],
+)
+def test_market_order_with_bid_ask_bars_fills_at_close_or_next_pair_open(
+    fill_at_next_bar_open, fill_ts, px
+):
+    bid_bars, ask_bars = "EUR/USD.SIM-1-MINUTE-BID-EXTERNAL", "EUR/USD.SIM-1-MINUTE-ASK-EXTERNAL"
+    engine = make_engine(fill_at_next_bar_open=fill_at_next_bar_open)
+    strategy = ScriptedStrategy(EURUSD, bar_types=[ask_bars],
+                                at={ts(1): [Market("entry", "BUY", "100000")]})
+    run(engine, [[
+        bar(1, "1.10000", "1.10040", "1.09990", "1.10020", bar_type=bid_bars),
+        bar(1, "1.10010", "1.10050", "1.10000", "1.10030", bar_type=ask_bars),
+        bar(2, "1.10095", "1.10200", "1.10090", "1.10150", bar_type=bid_bars),
+        bar(2, "1.10105", "1.10210", "1.10100", "1.10160", bar_type=ask_bars),
+    ]], strategy)
+    # the ask side of the pair: BUY at the ask close, or at the next pair's ask open
+    assert strategy.trace(skip=ORDERS_ONLY) == sorted([
+        (ts(1), "Bar", ask_bars, "1.10030"),
+        (ts(1), "OrderAccepted", "entry"),
+        fill_row(fill_ts, "entry", "BUY", "100000", px),
+        (ts(2), "Bar", ask_bars, "1.10160"),
+    ], key=lambda r: r[0])
+
+
 # -- limit orders ---------------------------------------------------------------------------
 
 
