@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.trading.strategy import Strategy
+
 from core.model.enums import OrderSide, TimeInForce
-from core.model.identifiers import InstrumentId
+from core.model.identifiers import InstrumentId, PositionId
 from core.model.objects import Price, Quantity
 from core.trading.config import StrategyConfig
-from core.trading.strategy import Strategy
 
 __all__ = [
     "Cancel",
@@ -60,14 +61,17 @@ class Market:
     time_in_force: TimeInForce = TimeInForce.GTC
     reduce_only: bool = False
     instrument_id: str | None = None
+    position_id: str | None = None  # HEDGING: the position to trade against
 
     def __call__(self, strategy: ScriptedStrategy) -> None:
         order = strategy.order_factory.market(
-            strategy.instrument_for(self.instrument_id), _side(self.side),
-            Quantity.from_str(self.quantity), time_in_force=self.time_in_force,
+            strategy.instrument_for(self.instrument_id),
+            _side(self.side),
+            Quantity.from_str(self.quantity),
+            time_in_force=self.time_in_force,
             reduce_only=self.reduce_only,
         )
-        strategy.submit_labelled(self.label, order)
+        strategy.submit_labelled(self.label, order, self.position_id)
 
 
 @dataclass(frozen=True)
@@ -86,10 +90,14 @@ class Limit:
 
     def __call__(self, strategy: ScriptedStrategy) -> None:
         order = strategy.order_factory.limit(
-            strategy.instrument_for(self.instrument_id), _side(self.side),
-            Quantity.from_str(self.quantity), Price.from_str(self.price),
-            time_in_force=self.time_in_force, expire_time=self.expire_time_ns,
-            post_only=self.post_only, reduce_only=self.reduce_only,
+            strategy.instrument_for(self.instrument_id),
+            _side(self.side),
+            Quantity.from_str(self.quantity),
+            Price.from_str(self.price),
+            time_in_force=self.time_in_force,
+            expire_time=self.expire_time_ns,
+            post_only=self.post_only,
+            reduce_only=self.reduce_only,
         )
         strategy.submit_labelled(self.label, order)
 
@@ -107,8 +115,10 @@ class StopMarket:
 
     def __call__(self, strategy: ScriptedStrategy) -> None:
         order = strategy.order_factory.stop_market(
-            strategy.instrument_for(self.instrument_id), _side(self.side),
-            Quantity.from_str(self.quantity), Price.from_str(self.trigger_price),
+            strategy.instrument_for(self.instrument_id),
+            _side(self.side),
+            Quantity.from_str(self.quantity),
+            Price.from_str(self.trigger_price),
             reduce_only=self.reduce_only,
         )
         strategy.submit_labelled(self.label, order)
@@ -222,12 +232,12 @@ class ScriptedStrategy(Strategy):
             return self.default_instrument_id
         return InstrumentId.from_str(instrument_id)
 
-    def submit_labelled(self, label: str, order) -> None:
+    def submit_labelled(self, label: str, order, position_id: str | None = None) -> None:
         if label in self.orders:
             raise ValueError(f"ScriptedStrategy: label {label!r} used twice")
         self.orders[label] = order
         self._labels[order.client_order_id] = label
-        self.submit_order(order)
+        self.submit_order(order, PositionId(position_id) if position_id else None)
 
     def trace(self, *, skip: tuple[str, ...] = _SUBMISSION_EVENTS) -> list[tuple]:
         """Return the records without the kinds in `skip`."""
@@ -268,18 +278,25 @@ class ScriptedStrategy(Strategy):
         self._done_fill = set()
 
     def on_quote_tick(self, tick) -> None:
-        self.records.append((self.clock.timestamp_ns(), "QuoteTick", tick.instrument_id.value,
-                             str(tick.bid_price), str(tick.ask_price)))
+        self.records.append(
+            (
+                self.clock.timestamp_ns(),
+                "QuoteTick",
+                tick.instrument_id.value,
+                str(tick.bid_price),
+                str(tick.ask_price),
+            )
+        )
         self._on_data_ts(tick.ts_init)
 
     def on_trade_tick(self, tick) -> None:
-        self.records.append((self.clock.timestamp_ns(), "TradeTick", tick.instrument_id.value,
-                             str(tick.price)))
+        self.records.append(
+            (self.clock.timestamp_ns(), "TradeTick", tick.instrument_id.value, str(tick.price))
+        )
         self._on_data_ts(tick.ts_init)
 
     def on_bar(self, bar) -> None:
-        self.records.append((self.clock.timestamp_ns(), "Bar", str(bar.bar_type),
-                             str(bar.close)))
+        self.records.append((self.clock.timestamp_ns(), "Bar", str(bar.bar_type), str(bar.close)))
         if self._fail_on_bar:
             raise RuntimeError(f"scripted failure on bar {bar.ts_init}")
         self._on_data_ts(bar.ts_init)
@@ -294,22 +311,35 @@ class ScriptedStrategy(Strategy):
         ts = self.clock.timestamp_ns()
         if kind == "OrderFilled":
             return  # recorded by on_order_filled, before any cascade it runs
-        if kind in ("OrderRejected", "OrderDenied", "OrderModifyRejected",
-                      "OrderCancelRejected"):
+        if kind in ("OrderRejected", "OrderDenied", "OrderModifyRejected", "OrderCancelRejected"):
             self.records.append((ts, kind, label, event.reason))
         else:
             self.records.append((ts, kind, label))
 
     def on_order_filled(self, event) -> None:
         label = self._labels.get(event.client_order_id, event.client_order_id.value)
-        self.records.append((self.clock.timestamp_ns(), "OrderFilled", label,
-                             event.order_side.name, str(event.last_qty), str(event.last_px),
-                             event.liquidity_side.name))
+        self.records.append(
+            (
+                self.clock.timestamp_ns(),
+                "OrderFilled",
+                label,
+                event.order_side.name,
+                str(event.last_qty),
+                str(event.last_px),
+                event.liquidity_side.name,
+            )
+        )
         if label in self._script.on_fill and label not in self._done_fill:
             self._done_fill.add(label)
             self._run(self._script.on_fill[label])
 
     def on_position_event(self, event) -> None:
         self.events.append(event)
-        self.records.append((self.clock.timestamp_ns(), type(event).__name__,
-                             event.position_id.value, str(event.signed_qty)))
+        self.records.append(
+            (
+                self.clock.timestamp_ns(),
+                type(event).__name__,
+                event.position_id.value,
+                str(event.signed_qty),
+            )
+        )
