@@ -4,8 +4,8 @@ The exchange owns one `OrderMatchingEngine` per instrument, in registration orde
 of in-flight commands: a command sent at ``t`` reaches the venue at
 ``t + base + insert|update|cancel latency`` (`LatencyModel`); commands due at the same time are
 processed in the order they were sent. GTD orders of every instrument expire on the first data
-point (of any instrument) with ``ts_init >= expire_time``. Only the most granular EXTERNAL bar type of an
-instrument drives its matching; other bars still reach strategies.
+point (of any instrument) with ``ts_init >= expire_time``. Only the most granular EXTERNAL bar
+type of an instrument drives its matching; other bars still reach strategies.
 """
 
 import cython
