@@ -439,22 +439,26 @@ def test_market_order_without_a_market_is_rejected_no_market():
 
 
 @pytest.mark.parametrize(
-    ("next_bar", "px"),
+    ("side", "trigger", "next_bar", "px"),
     [
-        (("1.10200", "1.10300", "1.10150", "1.10250"), "1.10200"),  # gap: fill at the open
-        (("1.10000", "1.10200", "1.09950", "1.10150"), "1.10100"),  # cross: at the trigger
+        # gap: the bar opens beyond the trigger, fill at the open
+        ("BUY", "1.10100", ("1.10200", "1.10300", "1.10150", "1.10250"), "1.10200"),
+        ("SELL", "1.09900", ("1.09800", "1.09850", "1.09700", "1.09750"), "1.09800"),
+        # cross inside the bar: fill at the trigger
+        ("BUY", "1.10100", ("1.10000", "1.10200", "1.09950", "1.10150"), "1.10100"),
+        ("SELL", "1.09900", ("1.10000", "1.10050", "1.09800", "1.09850"), "1.09900"),
     ],
 )
-def test_stop_market_gap_fills_at_open_intra_bar_cross_at_trigger(next_bar, px):
+def test_stop_market_gap_fills_at_open_intra_bar_cross_at_trigger(side, trigger, next_bar, px):
     engine = make_engine()
     strategy = ScriptedStrategy(
-        EURUSD, at={ts(1): [StopMarket("stop", "BUY", "100000", "1.10100")]}, bar_types=[BAR]
+        EURUSD, at={ts(1): [StopMarket("stop", side, "100000", trigger)]}, bar_types=[BAR]
     )
     run(engine, [[flat_bar(1), bar(2, *next_bar)]], strategy)
     assert strategy.trace(skip=ORDERS_ONLY) == [
         (ts(1), "Bar", BAR, "1.10000"),
         (ts(1), "OrderAccepted", "stop"),
-        fill_row(ts(2), "stop", "BUY", "100000", px),
+        fill_row(ts(2), "stop", side, "100000", px),
         (ts(2), "Bar", BAR, next_bar[3]),
     ]
 
@@ -698,8 +702,10 @@ def test_netting_flip_through_zero_closes_and_opens_with_commission_split():
     ]
     closed = list(engine.cache.position_snapshots())
     assert len(closed) == 1
+    assert [str(c) for c in closed[0].commissions()] == ["4.40 USD"]  # 2.20 + 2.20
     assert closed[0].realized_pnl == Money.from_str("95.60 USD")  # 100 − 2.20 − 2.20
     (short,) = [p for p in engine.cache.positions() if p.is_open()]
+    assert [str(c) for c in short.commissions()] == ["2.20 USD"]
     assert (str(short.signed_qty), short.realized_pnl) == ("-100000", Money.from_str("-2.20 USD"))
     # 1,000,000 + 100.00 − 2.20 − 4.40
     assert balance(engine) == Money.from_str("1000093.40 USD")
@@ -762,8 +768,18 @@ def test_bad_data_is_dropped_counted_and_never_reaches_strategies():
         ts(2),
     )
     unknown = quote(ts(3), "149.990", "150.000", instrument_id="USD/JPY.SIM")
+    zero_bid = quote(ts(3), "0.00000", "1.10000")
+    # the checked raw constructor allows a negative price (some markets have them)
+    negative_bar = Bar.from_raw(BarType.from_str(BAR), 0, 0, -10_000, 0, 5, 10**15, 0, ts(3), ts(3))
     engine.add_data(
-        [quote(ts(1), "1.09990", "1.10000"), coarse, unknown, quote(ts(4), "1.09990", "1.10000")]
+        [
+            quote(ts(1), "1.09990", "1.10000"),
+            coarse,
+            unknown,
+            zero_bid,
+            negative_bar,
+            quote(ts(4), "1.09990", "1.10000"),
+        ]
     )
     e9 = 10**9
     engine.add_data(
@@ -785,9 +801,11 @@ def test_bad_data_is_dropped_counted_and_never_reaches_strategies():
         "price precision 4 != instrument EUR/USD.SIM price_precision 5": 1,
         "unknown instrument USD/JPY.SIM": 1,
         "low 0.00000 <= 0": 1,
+        "price <= 0 (bid 0.00000, ask 1.10000)": 1,
+        "low -0.00001 <= 0": 1,
         "ts_init going backwards": 1,
     }
-    assert result.dropped_data == 4
+    assert result.dropped_data == 6
     assert [(r[0], r[1]) for r in strategy.records] == [
         (ts(1), "QuoteTick"),
         (ts(1), "Bar"),
@@ -797,7 +815,7 @@ def test_bad_data_is_dropped_counted_and_never_reaches_strategies():
     engine.reset()
     engine.run()
     again = engine.get_result()
-    assert (again.dropped_data, again.drop_reasons) == (4, result.drop_reasons)
+    assert (again.dropped_data, again.drop_reasons) == (6, result.drop_reasons)
 
 
 def test_bad_orders_are_denied_with_a_reason_naming_the_field():
