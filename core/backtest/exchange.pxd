@@ -26,8 +26,10 @@ cdef class SimulatedExchange:
     cdef list _queue
     cdef int64_t _seq
     cdef dict _execution_bar_intervals
+    cdef int64_t _next_expire_ns
 
     cdef void process_data(self, Data data) except *
+    cdef void expire_orders(self, int64_t ts) except *
     cdef void send(self, TradingCommand command) except *
     cdef int64_t next_command_time(self)
     cdef void process_commands(self, int64_t ts) except *

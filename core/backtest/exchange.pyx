@@ -3,8 +3,9 @@
 The exchange owns one `OrderMatchingEngine` per instrument, in registration order, and a queue
 of in-flight commands: a command sent at ``t`` reaches the venue at
 ``t + base + insert|update|cancel latency`` (`LatencyModel`); commands due at the same time are
-processed in the order they were sent. Only the most granular EXTERNAL bar type of an
-instrument drives its matching; other bars still reach strategies.
+processed in the order they were sent. GTD orders of every instrument expire on the first data
+point (of any instrument) with ``ts_init >= expire_time``. Only the most granular EXTERNAL bar
+type of an instrument drives its matching; other bars still reach strategies.
 """
 
 import cython
@@ -19,7 +20,7 @@ from core.execution.client cimport ExecutionClient
 from core.model.commands cimport CancelAllOrders, CancelOrder, CommandKind, ModifyOrder
 from core.model.commands cimport SubmitOrder, TradingCommand
 from core.model.data cimport Bar, Data, QuoteTick, TradeTick
-from core.model.enums cimport OrderSide
+from core.model.enums cimport OrderSide, TimeInForce
 from core.model.identifiers cimport ClientId, Venue
 from core.model.orders cimport Order
 
@@ -52,6 +53,7 @@ cdef class SimulatedExchange:
     def reset(self):
         self._queue = []
         self._seq = 0
+        self._next_expire_ns = INT64_MAX
         self.fill_model.reset()
         for engine in self._engine_list:
             (<OrderMatchingEngine>engine).reset()
@@ -93,6 +95,22 @@ cdef class SimulatedExchange:
             if engine is not None:
                 engine.process_trade_tick(<TradeTick>data)
 
+    cdef void expire_orders(self, int64_t ts) except *:
+        """Expire GTD orders of all instruments due at `ts` (a loop iteration at `ts`)."""
+        cdef OrderMatchingEngine engine
+        cdef Order order
+        cdef int64_t next_expire = INT64_MAX
+        if ts < self._next_expire_ns:
+            return
+        for e in self._engine_list:
+            engine = e
+            engine._expire(ts)
+            for o in engine._working:
+                order = o
+                if order.time_in_force == TimeInForce.GTD and order.expire_time_ns < next_expire:
+                    next_expire = order.expire_time_ns
+        self._next_expire_ns = next_expire
+
     cdef void send(self, TradingCommand command) except *:
         cdef int64_t latency = self.latency_model.base_latency_nanos
         if command.kind == CommandKind.SUBMIT_ORDER:
@@ -113,13 +131,18 @@ cdef class SimulatedExchange:
         """Process every queued command due at or before `ts`, including ones queued meanwhile."""
         cdef TradingCommand command
         cdef OrderMatchingEngine engine
+        cdef Order order
         while self._queue and self._queue[0][0] <= ts:
             command = heapq.heappop(self._queue)[2]
             engine = self._engines.get(command.instrument_id)
             if engine is None:
                 continue
             if command.kind == CommandKind.SUBMIT_ORDER:
-                engine.process_submit((<SubmitOrder>command).order)
+                order = (<SubmitOrder>command).order
+                if order.time_in_force == TimeInForce.GTD and \
+                        order.expire_time_ns < self._next_expire_ns:
+                    self._next_expire_ns = order.expire_time_ns
+                engine.process_submit(order)
             elif command.kind == CommandKind.MODIFY_ORDER:
                 engine.process_modify(command)
             elif command.kind == CommandKind.CANCEL_ORDER:

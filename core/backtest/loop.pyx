@@ -5,7 +5,8 @@ For each data point, in ``(ts_init, stream priority, index in stream)`` order:
 1. timers due strictly before its ``ts_init`` fire, in time order (component clocks in
    registration order at equal times), and commands reaching a venue strictly before it are
    processed, each at its own time;
-2. every clock is set to the data point's ``ts_init``;
+2. every clock is set to the data point's ``ts_init`` and every venue expires its GTD orders
+   due at it (whatever the point's instrument);
 3. if the DataEngine accepts the point, the venue updates its book and matches resting orders,
    then the point is published to strategies;
 4. commands queued for this time are settled, repeatedly, until none remain (cascades from
@@ -121,6 +122,8 @@ cdef class BacktestLoop:
             self._advance_to(best_ts)
             data = best.next_c()
             self._set_time(best_ts)
+            for e in self._exchanges:
+                (<SimulatedExchange>e).expire_orders(best_ts)
             if self._data_engine.accept(data):
                 exchange = self._venue_exchange.get(_venue_of(data))
                 if exchange is not None:
@@ -133,6 +136,9 @@ cdef class BacktestLoop:
             self._advance_to(end_ns + 1)
             self._set_time(end_ns)
             self.last_ts = end_ns
+        elif self.iterations > 0:
+            # timers exactly at the last data timestamp fire after it, as at any other
+            self._advance_to(self.last_ts + 1)
         return self.last_ts
 
     def settle_now(self):

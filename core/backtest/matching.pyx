@@ -231,6 +231,9 @@ cdef class OrderMatchingEngine:
                          (bid_bar.low_raw, ask_bar.low_raw), (bid_bar.close_raw, ask_bar.close_raw)):
             self._set_book(bid, ask, size, size)
             self._has_last = False
+            # fill_at_next_bar_open: held market orders fill at the pair's open quote
+            if self._held:
+                self._release_held(bar.ts_init)
             if self._working:
                 self._match(bar.ts_init, TICK)
         self._last_data_was_bar = True
