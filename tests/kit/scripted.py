@@ -24,6 +24,8 @@ Orders are named by the test (``label``); prices and quantities are strings pars
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from dataclasses import dataclass, field
 
 from core.trading.strategy import Strategy
@@ -340,6 +342,7 @@ class ScriptedStrategy(Strategy):
                 self.clock.timestamp_ns(),
                 type(event).__name__,
                 event.position_id.value,
-                str(event.signed_qty),
+                # signed_qty is a float (NautilusTrader's type): print it exactly, no '.0'
+                format(Decimal(repr(event.signed_qty)).normalize(), "f"),
             )
         )
