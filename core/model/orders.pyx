@@ -529,15 +529,33 @@ cdef OrderInitialized _make_init(
         raise _err(owner, "contingency_type", contingency_type, "a ContingencyType")
     if ts_init < 0:
         raise _err(owner, "ts_init", ts_init, "UNIX nanoseconds >= 0")
-    return OrderInitialized(
-        trader_id, strategy_id, instrument_id, client_order_id, <OrderSide>order_side,
-        order_type, quantity, <TimeInForce>time_in_force, post_only, reduce_only,
-        quote_quantity, price, trigger_price,
-        <TriggerType>(<int>trigger_type if trigger_price is not None else 0),
-        expire_time_ns, <ContingencyType>contingency_type, order_list_id,
-        list(linked_order_ids) if linked_order_ids else None, parent_order_id,
-        list(tags) if tags else None, init_id, ts_init,
-    )
+    # Built in C (no 23-argument Python call): the fields are validated above.
+    cdef OrderInitialized init = OrderInitialized.__new__(OrderInitialized)
+    init.kind = OrderEventKind.ORDER_INITIALIZED
+    init.trader_id = trader_id
+    init.strategy_id = strategy_id
+    init.instrument_id = instrument_id
+    init.client_order_id = client_order_id
+    init.id = init_id
+    init.ts_event = ts_init
+    init.ts_init = ts_init
+    init.side = <OrderSide><int>order_side
+    init.order_type = order_type
+    init.quantity = quantity
+    init.time_in_force = <TimeInForce><int>time_in_force
+    init.post_only = post_only
+    init.reduce_only = reduce_only
+    init.quote_quantity = quote_quantity
+    init.price = price
+    init.trigger_price = trigger_price
+    init.trigger_type = <TriggerType>(<int>trigger_type if trigger_price is not None else 0)
+    init.expire_time_ns = expire_time_ns
+    init.contingency_type = <ContingencyType><int>contingency_type
+    init.order_list_id = order_list_id
+    init.linked_order_ids = list(linked_order_ids) if linked_order_ids else None
+    init.parent_order_id = parent_order_id
+    init.tags = list(tags) if tags else None
+    return init
 
 
 @cython.final
