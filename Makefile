@@ -44,7 +44,7 @@ bench: build  ## Run the benchmarks in tests/benchmarks (prints machine, version
 lint: $(STAMP)/deps  ## ruff check + format check, cython-lint
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
-	$(VENV)/bin/cython-lint $$(git ls-files '*.pyx' '*.pxd')
+	PATH=$(VENV)/bin:$$PATH cython-lint $$(git ls-files '*.pyx' '*.pxd')
 
 clean:  ## Remove build products (keeps .venv)
 	rm -rf build $(STAMP)

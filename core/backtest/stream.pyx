@@ -150,15 +150,15 @@ cdef class BarArrayStream(DataStream):
     cdef void _advance(self):
         cdef Py_ssize_t i = self._index + 1
         cdef Py_ssize_t n = self._ts_init.shape[0]
-        cdef int64_t o, h, l, c
+        cdef int64_t o, h, lo, c
         while i < n:
             o = self._open[i]
             h = self._high[i]
-            l = self._low[i]
+            lo = self._low[i]
             c = self._close[i]
             if self._ts_init[i] < self._last_ts:
                 self._drop("ts_init going backwards")
-            elif h < l or o > h or o < l or c > h or c < l:
+            elif h < lo or o > h or o < lo or c > h or c < lo:
                 self._drop("inconsistent OHLC")
             elif self._volume[i] < 0:
                 self._drop("negative volume")

@@ -12,8 +12,6 @@ the venue or a strategy and never stops the node.
 
 import cython
 
-from libc.stdint cimport int64_t
-
 from core.cache.cache cimport Cache
 from core.common.clock cimport Clock
 from core.common.logging cimport Logger

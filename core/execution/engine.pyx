@@ -24,7 +24,7 @@ from core.model.commands cimport SubmitOrder, TradingCommand
 from core.model.enums cimport OmsType, OrderSide
 from core.model.events cimport OrderEvent, OrderEventKind, OrderFilled, OrderSubmitted
 from core.model.events cimport PositionChanged, PositionClosed, PositionOpened
-from core.model.identifiers cimport InstrumentId, PositionId, StrategyId, Venue
+from core.model.identifiers cimport PositionId
 from core.model.instruments cimport Instrument
 from core.model.objects cimport POW10, Money, Quantity
 from core.model.orders cimport Order
@@ -169,7 +169,6 @@ cdef class ExecutionEngine:
         cdef ExecutionClient client = self._clients.get(order.instrument_id.venue)
         cdef Instrument instrument = self._cache.instrument(order.instrument_id)
         cdef Position position
-        cdef int64_t before
         cdef int64_t open_qty
         cdef OrderFilled closing
         cdef OrderFilled opening

@@ -22,7 +22,7 @@ from core.model.aggregation cimport BarAggregation
 from core.model.currency cimport fnv1a_64
 from core.model.enums cimport AggregationSource, AggressorSide, PriceType, enum_value
 from core.model.identifiers cimport InstrumentId, TradeId
-from core.model.objects cimport FIXED_SCALAR, POW10, RAW_MAX, Price, Quantity, format_raw
+from core.model.objects cimport POW10, RAW_MAX, Price, Quantity, format_raw
 
 from core.errors import InvalidTypeError, ValidationError
 from core.model.aggregation import BarAggregation as PyBarAggregation
@@ -506,7 +506,6 @@ cdef class QuoteTick(Data):
         ValidationError
             For LAST, which a quote does not have.
         """
-        cdef int64_t total
         if price_type == PriceType.BID:
             return Quantity.from_raw_c(self.bid_size_raw, self.size_precision)
         if price_type == PriceType.ASK:
@@ -723,9 +722,9 @@ cdef int _check_trade(
     return 0
 
 
-def _bar_from_raw(bar_type, o, h, l, c, price_prec, volume, size_prec, ts_event, ts_init,
+def _bar_from_raw(bar_type, o, h, lo, c, price_prec, volume, size_prec, ts_event, ts_init,
                   is_revision):
-    cdef Bar bar = Bar.from_raw_c(bar_type, o, h, l, c, price_prec, volume, size_prec, ts_event,
+    cdef Bar bar = Bar.from_raw_c(bar_type, o, h, lo, c, price_prec, volume, size_prec, ts_event,
                                   ts_init)
     bar.is_revision = is_revision
     return bar
@@ -889,20 +888,20 @@ cdef class Bar(Data):
 
 
 cdef int _check_bar(
-    BarType bar_type, int64_t o, int64_t h, int64_t l, int64_t c, int prec,
+    BarType bar_type, int64_t o, int64_t h, int64_t lo, int64_t c, int prec,
     int64_t ts_event, int64_t ts_init,
 ) except -1:
     cdef str owner
-    if h < o or h < l or h < c or l > o or l > c:
+    if h < o or h < lo or h < c or lo > o or lo > c:
         owner = f"Bar {bar_type}"
-        if h < l:
+        if h < lo:
             raise ValidationError(f"{owner}: high {format_raw(h, prec)} < low "
-                                  f"{format_raw(l, prec)}, expected high >= low")
+                                  f"{format_raw(lo, prec)}, expected high >= low")
         if h < o or h < c:
             raise ValidationError(f"{owner}: high {format_raw(h, prec)} below open "
                                   f"{format_raw(o, prec)} or close {format_raw(c, prec)}, "
                                   f"expected high >= open and high >= close")
-        raise ValidationError(f"{owner}: low {format_raw(l, prec)} above open "
+        raise ValidationError(f"{owner}: low {format_raw(lo, prec)} above open "
                               f"{format_raw(o, prec)} or close {format_raw(c, prec)}, "
                               f"expected low <= open and low <= close")
     _check_ts(f"Bar {bar_type}", ts_event, ts_init)

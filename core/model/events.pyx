@@ -11,7 +11,7 @@ from libc.stdint cimport int64_t
 
 from core.model.currency cimport Currency
 from core.model.enums cimport AccountType, ContingencyType, LiquiditySide, OrderSide, OrderType
-from core.model.enums cimport PositionSide, TimeInForce, TriggerType
+from core.model.enums cimport TimeInForce, TriggerType
 from core.model.identifiers cimport AccountId, ClientOrderId, InstrumentId, OrderListId
 from core.model.identifiers cimport PositionId, StrategyId, TradeId, TraderId, VenueOrderId
 from core.model.objects cimport Money, Price, Quantity

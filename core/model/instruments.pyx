@@ -18,7 +18,7 @@ from core.model.currency cimport Currency
 from core.model.data cimport Data
 from core.model.enums cimport AssetClass, CurrencyType, InstrumentClass, enum_value
 from core.model.identifiers cimport InstrumentId, Symbol
-from core.model.objects cimport FIXED_SCALAR, POW10, Money, Price, Quantity
+from core.model.objects cimport FIXED_SCALAR, Money, Price, Quantity
 
 from core.errors import InvalidTypeError, ValidationError
 from core.model.enums import AssetClass as PyAssetClass

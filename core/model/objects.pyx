@@ -43,7 +43,7 @@ import cython
 
 from decimal import Decimal
 
-from cpython.object cimport Py_EQ, Py_GE, Py_GT, Py_LE, Py_LT, Py_NE
+from cpython.object cimport Py_EQ, Py_GT, Py_LE, Py_LT, Py_NE
 from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 from libc.math cimport isfinite
@@ -179,7 +179,8 @@ cdef str format_raw(int64_t raw, uint8_t precision):
     if precision == 0:
         snprintf(buf, sizeof(buf), b"%s%llu", sign, <unsigned long long>whole)
     else:
-        snprintf(buf, sizeof(buf), b"%s%llu.%0*llu", sign, <unsigned long long>whole, <int>precision, <unsigned long long>frac)
+        snprintf(buf, sizeof(buf), b"%s%llu.%0*llu", sign, <unsigned long long>whole,
+                 <int>precision, <unsigned long long>frac)
     return buf.decode("ascii")
 
 

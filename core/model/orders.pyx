@@ -46,13 +46,13 @@ CancelRejected and Updated, which elsewhere may leave the status unchanged).
 
 import cython
 
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t
 
 from core.model.enums cimport ContingencyType, LiquiditySide, OrderSide, OrderStatus
 from core.model.enums cimport OrderType, PositionSide, TimeInForce, TriggerType
-from core.model.events cimport OrderAccepted, OrderEvent, OrderEventKind, OrderFilled
-from core.model.events cimport OrderInitialized, OrderSubmitted, OrderUpdated
-from core.model.identifiers cimport AccountId, ClientOrderId, InstrumentId, OrderListId
+from core.model.events cimport OrderEvent, OrderEventKind, OrderFilled
+from core.model.events cimport OrderInitialized, OrderUpdated
+from core.model.identifiers cimport ClientOrderId, InstrumentId, OrderListId
 from core.model.identifiers cimport StrategyId, TraderId
 from core.model.objects cimport Price, Quantity
 from core.model.uuid cimport UUID4

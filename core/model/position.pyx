@@ -10,8 +10,8 @@ Realized PnL is computed in integers, never in binary floating point:
 ``entry`` is the average open price, kept exactly as a fraction of integers (``num / den`` raw
 price units, reduced by their gcd): a rounded average (even to 18 decimals) can move a realized
 amount that lies exactly on a half unit of the currency to the wrong side. Each realized amount
-is rounded half to even to the currency's precision once, per closing fill. Commissions in the settlement currency are deducted
-from realized PnL (NautilusTrader's convention).
+is rounded half to even to the currency's precision once, per closing fill. Commissions in the
+settlement currency are deducted from realized PnL (NautilusTrader's convention).
 
 A fill that would take the position through zero must be split by the caller (the
 ExecutionEngine does this: one fill closes, one opens a new position).
@@ -21,15 +21,13 @@ import cython
 
 from math import gcd
 
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t
 
 from core.model.currency cimport Currency
 from core.model.enums cimport OrderSide, PositionSide
 from core.model.events cimport OrderFilled, PositionEvent
-from core.model.identifiers cimport AccountId, ClientOrderId, InstrumentId, PositionId
-from core.model.identifiers cimport StrategyId, TradeId, TraderId
 from core.model.instruments cimport Instrument
-from core.model.objects cimport FIXED_SCALAR, POW10, Money, Price, Quantity
+from core.model.objects cimport POW10, Money, Price, Quantity
 from core.model.uuid cimport UUID4
 
 from core.errors import ValidationError

@@ -33,11 +33,11 @@ from core.execution.engine cimport ExecutionEngine
 from core.model.accounts cimport Account
 from core.model.commands cimport CommandKind, ModifyOrder, SubmitOrder, TradingCommand
 from core.model.data cimport Bar, QuoteTick, TradeTick
-from core.model.enums cimport AccountType, InstrumentClass, OrderSide, OrderType
+from core.model.enums cimport AccountType, InstrumentClass, OrderSide
 from core.model.enums cimport TradingState
 from core.model.events cimport OrderDenied, OrderModifyRejected
 from core.model.instruments cimport Instrument
-from core.model.objects cimport POW10, format_raw
+from core.model.objects cimport format_raw
 from core.model.orders cimport Order
 from core.model.uuid cimport UUIDFactory
 
@@ -238,7 +238,6 @@ cdef class RiskEngine:
 
     def _check_notional(self, Order order, Instrument instrument, int64_t px):
         cdef Account account
-        cdef int step
         if instrument.is_inverse:
             notional = <object>order.quantity_raw * instrument.multiplier.raw * 10 ** 9 // px
         else:

@@ -13,14 +13,12 @@ the component's state is saved.
 
 import traceback
 
-from libc.stdint cimport int64_t
 
 from core.cache.cache cimport Cache
 from core.common.clock cimport Clock, LiveClock
 from core.common.component cimport Component
 from core.common.logging cimport Logger
 from core.common.msgbus cimport MessageBus
-from core.data.engine cimport DataEngine
 from core.indicators.base cimport Indicator
 from core.model.data cimport Bar, BarType, DataType, QuoteTick, TradeTick
 from core.model.identifiers cimport ComponentId, InstrumentId, TraderId

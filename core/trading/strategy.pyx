@@ -12,11 +12,11 @@ from core.cache.cache cimport Cache
 from core.common.clock cimport Clock
 from core.common.msgbus cimport MessageBus
 from core.model.commands cimport CancelOrder, ModifyOrder, SubmitOrder
-from core.model.enums cimport OrderSide, PositionSide
-from core.model.events cimport OrderEvent, OrderEventKind, OrderPendingCancel
-from core.model.events cimport OrderPendingUpdate, PositionChanged, PositionClosed
+from core.model.enums cimport OrderSide
+from core.model.events cimport OrderEvent, OrderPendingCancel
+from core.model.events cimport OrderPendingUpdate, PositionChanged
 from core.model.events cimport PositionOpened
-from core.model.identifiers cimport ClientId, InstrumentId, PositionId, StrategyId, TraderId
+from core.model.identifiers cimport InstrumentId, StrategyId, TraderId
 from core.model.objects cimport Quantity
 from core.model.orders cimport Order
 from core.model.position cimport Position
