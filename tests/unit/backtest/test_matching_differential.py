@@ -122,12 +122,14 @@ def _qty(raw: int) -> Quantity:
 def _ref_key(event) -> tuple:
     kind = type(event).__name__
     if isinstance(event, ref.Filled):
-        return (event.order_id, kind, event.last_qty, event.last_px, event.liquidity)
+        return (event.ts, event.order_id, kind, event.last_qty, event.last_px, event.liquidity)
     if isinstance(event, (ref.Rejected, ref.ModifyRejected, ref.CancelRejected)):
-        return (event.order_id, kind, event.reason)
+        return (event.ts, event.order_id, kind, event.reason)
     if isinstance(event, ref.Updated):
-        return (event.order_id, kind, event.quantity, event.price, event.trigger_price)
-    return (event.order_id, kind)
+        return (
+            event.ts, event.order_id, kind, event.quantity, event.price, event.trigger_price
+        )
+    return (event.ts, event.order_id, kind)
 
 
 def _is_undeliverable(event) -> bool:
@@ -138,8 +140,10 @@ def _is_undeliverable(event) -> bool:
 
 def _cy_key(event, rid: str) -> tuple | None:
     kind = type(event).__name__
+    ts = event.ts_event
     if kind == "OrderFilled":
         return (
+            ts,
             rid,
             "Filled",
             event.last_qty.raw,
@@ -147,9 +151,10 @@ def _cy_key(event, rid: str) -> tuple | None:
             _LIQUIDITY[event.liquidity_side],
         )
     if kind in ("OrderRejected", "OrderModifyRejected", "OrderCancelRejected"):
-        return (rid, kind[len("Order") :], event.reason)
+        return (ts, rid, kind[len("Order") :], event.reason)
     if kind == "OrderUpdated":
         return (
+            ts,
             rid,
             "Updated",
             event.quantity.raw,
@@ -157,7 +162,7 @@ def _cy_key(event, rid: str) -> tuple | None:
             None if event.trigger_price is None else event.trigger_price.raw,
         )
     if kind in ("OrderAccepted", "OrderTriggered", "OrderCanceled", "OrderExpired"):
-        return (rid, kind[len("Order") :])
+        return (ts, rid, kind[len("Order") :])
     return None  # local events: OrderInitialized, OrderSubmitted, OrderPending*
 
 
@@ -263,6 +268,9 @@ class _ScriptedStrategy(Strategy):
 
     def _cancel(self, rid: str) -> None:
         order = self.orders.get(rid)
+        if order is not None and not order.is_closed():
+            self.cancel_order(order)
+            return
         self.msgbus.send(
             "RiskEngine.execute",
             CancelOrder(
@@ -278,6 +286,14 @@ class _ScriptedStrategy(Strategy):
 
     def _modify(self, cmd: ref.Modify) -> None:
         order = self.orders.get(cmd.order_id)
+        quantity = None if cmd.quantity is None else _qty(cmd.quantity)
+        price = None if cmd.price is None else _price(cmd.price)
+        trigger_price = None if cmd.trigger_price is None else _price(cmd.trigger_price)
+        if order is not None and not order.is_closed() and (
+            quantity is not None or price is not None or trigger_price is not None
+        ):
+            self.modify_order(order, quantity, price, trigger_price)
+            return
         self.msgbus.send(
             "RiskEngine.execute",
             ModifyOrder(
@@ -286,9 +302,9 @@ class _ScriptedStrategy(Strategy):
                 INSTRUMENT_ID,
                 self._client_order_id(cmd.order_id),
                 None if order is None else order.venue_order_id,
-                None if cmd.quantity is None else _qty(cmd.quantity),
-                None if cmd.price is None else _price(cmd.price),
-                None if cmd.trigger_price is None else _price(cmd.trigger_price),
+                quantity,
+                price,
+                trigger_price,
                 self._command_uuids.generate(),
                 self.clock.timestamp_ns(),
             ),
@@ -351,7 +367,7 @@ def run_cython(config: ref.VenueConfig, stream: list) -> tuple[list[tuple], int]
     data, blocks = split_stream(stream)
     engine = BacktestEngine(
         BacktestEngineConfig(
-            log_level="ERROR",
+            log_level="OFF",
             raise_handler_errors=True,
             risk_engine=RiskEngineConfig(bypass=True),
         )
@@ -428,29 +444,40 @@ def venue_configs(draw) -> ref.VenueConfig:
 
 
 @st.composite
-def market_data(draw, ts: int):
+def market_data(draw, ts: int, mid: int):
+    """A Quote, Trade or Bar near `mid` (a price level in ticks)."""
+    near = st.integers(max(LOW_LEVEL, mid - 3), min(HIGH_LEVEL, mid + 3))
     kind = draw(st.sampled_from(["quote", "quote", "trade", "bar", "bar"]))
     if kind == "quote":
-        bid = draw(levels)
+        bid = draw(near)
         ask = bid + draw(st.integers(0, 2))
         return ref.Quote(ts, _level(bid), _level(ask), draw(lots) * LOT, draw(lots) * LOT)
     if kind == "trade":
-        return ref.Trade(ts, _level(draw(levels)), draw(lots) * LOT)
-    o, c = draw(levels), draw(levels)
+        return ref.Trade(ts, _level(draw(near)), draw(lots) * LOT)
+    o, c = draw(near), draw(near)
     high = max(o, c) + draw(st.integers(0, 2))
     low = min(o, c) - draw(st.integers(0, 2))
     volume = draw(st.integers(0, 200)) * UNIT
     return ref.Bar(ts, _level(o), _level(high), _level(low), _level(c), volume)
 
 
+def _mid_of(item) -> int:
+    if isinstance(item, ref.Quote):
+        return (item.bid + item.ask) // 2 // TICK
+    if isinstance(item, ref.Trade):
+        return item.price // TICK
+    return item.close // TICK
+
+
 @st.composite
-def submit(draw, oid: str, ts: int, data_ts: list[int]) -> ref.Submit:
+def submit(draw, oid: str, ts: int, mid: int, data_ts: list[int]) -> ref.Submit:
     otype = draw(st.sampled_from(ref.ORDER_TYPES))
     side = draw(st.sampled_from(ref.SIDES))
-    quantity = draw(lots) * LOT + draw(st.sampled_from([0, 0, 0, 0, 0, 0, 0, OFF_LOT]))
+    quantity = draw(st.integers(1, 6)) * LOT + draw(st.sampled_from([0] * 11 + [OFF_LOT]))
 
     def price() -> int:
-        return _level(draw(levels)) + draw(st.sampled_from([0] * 9 + [OFF_TICK]))
+        level = mid + draw(st.integers(-4, 4))
+        return _level(level) + draw(st.sampled_from([0] * 15 + [OFF_TICK]))
 
     limit = price() if otype in ref.PRICED_TYPES else None
     trigger = price() if otype in ref.TRIGGER_TYPES else None
@@ -461,8 +488,8 @@ def submit(draw, oid: str, ts: int, data_ts: list[int]) -> ref.Submit:
         # Around the data timestamps: equal to one (expires there), just after, or in the
         # past (rejected at submission).
         expire = draw(st.sampled_from(data_ts)) + draw(st.sampled_from([0, 1, -1]))
-    post_only = otype in ref.PRICED_TYPES and draw(st.integers(0, 3)) == 0
-    reduce_only = draw(st.integers(0, 3)) == 0
+    post_only = otype in ref.PRICED_TYPES and draw(st.integers(0, 4)) == 0
+    reduce_only = draw(st.integers(0, 5)) == 0
     return ref.Submit(
         ts,
         ref.Order(oid, side, otype, quantity, limit, trigger, tif, post_only, reduce_only, expire),
@@ -470,32 +497,61 @@ def submit(draw, oid: str, ts: int, data_ts: list[int]) -> ref.Submit:
 
 
 @st.composite
-def streams(draw) -> list:
+def streams(draw, config: ref.VenueConfig) -> list:
+    """Commands before any data, then data items each followed by 0-3 commands. Data
+    timestamps never decrease (equal ones included); prices stay near the current market."""
     n_data = draw(st.integers(1, 12))
-    data_ts = [T0 + i * MINUTE for i in range(n_data)]
+    data_ts = [T0]
+    for _ in range(n_data - 1):
+        data_ts.append(data_ts[-1] + draw(st.sampled_from([0, MINUTE, MINUTE, MINUTE])))
     stream: list = []
     ids: list[str] = []
+    mid = 200
+    # The reference venue, fed as the stream grows, tells which orders are still open, so
+    # cancels and modifies mostly hit live orders.
+    venue = ref._Venue(config)
+
+    def add(item) -> None:
+        stream.append(item)
+        for kind, handler in (
+            (ref.Quote, venue.on_quote),
+            (ref.Trade, venue.on_trade),
+            (ref.Bar, venue.on_bar),
+            (ref.Submit, venue.on_submit),
+            (ref.Cancel, venue.on_cancel),
+            (ref.Modify, venue.on_modify),
+        ):
+            if isinstance(item, kind):
+                handler(item)
 
     def commands(ts: int) -> None:
         for _ in range(draw(st.integers(0, 3))):
-            kind = draw(st.sampled_from(["submit", "submit", "submit", "cancel", "modify"]))
-            if kind == "submit" or not ids:
+            kind = draw(st.sampled_from(["submit", "submit", "cancel", "modify", "modify"]))
+            open_ids = list(venue.working)
+            if kind != "submit" and not open_ids and draw(st.integers(0, 3)):
+                kind = "submit"  # nothing open: mostly submit instead
+            if kind == "submit":
                 oid = f"O{len(ids) + 1}"
                 ids.append(oid)
-                stream.append(draw(submit(oid, ts, data_ts)))
+                add(draw(submit(oid, ts, mid, data_ts)))
                 continue
-            target = draw(st.sampled_from(ids + ["X9"]))
+            target = draw(st.sampled_from(open_ids * 6 + ids + ["X9"]))
             if kind == "cancel":
-                stream.append(ref.Cancel(ts, target))
+                add(ref.Cancel(ts, target))
                 continue
-            quantity = draw(st.none() | st.integers(1, 6).map(lambda n: n * LOT))
-            new_price = draw(st.none() | levels.map(_level))
-            new_trigger = draw(st.none() | levels.map(_level))
-            stream.append(ref.Modify(ts, target, quantity, new_price, new_trigger))
+            quantity = draw(
+                st.none() | st.integers(1, 6).map(lambda n: n * LOT) | st.just(2 * LOT + OFF_LOT)
+            )
+            offsets = st.integers(-4, 4).map(lambda n: _level(mid + n))
+            new_price = draw(st.none() | offsets | st.just(_level(mid) + OFF_TICK))
+            new_trigger = draw(st.none() | offsets)
+            add(ref.Modify(ts, target, quantity, new_price, new_trigger))
 
     commands(PRE_TS)
     for ts in data_ts:
-        stream.append(draw(market_data(ts)))
+        item = draw(market_data(ts, mid))
+        add(item)
+        mid = _mid_of(item)
         commands(ts)
     return stream
 
@@ -505,6 +561,8 @@ def streams(draw) -> list:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(config=venue_configs(), stream=streams())
-def test_matching_engine_random_streams_agree_with_reference(config, stream):
+@given(data=st.data())
+def test_matching_engine_random_streams_agree_with_reference(data):
+    config = data.draw(venue_configs(), label="config")
+    stream = data.draw(streams(config), label="stream")
     assert_agree(config, stream)
