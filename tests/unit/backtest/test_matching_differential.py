@@ -122,7 +122,10 @@ def _qty(raw: int) -> Quantity:
 def _ref_key(event) -> tuple:
     kind = type(event).__name__
     if isinstance(event, ref.Filled):
-        return (event.ts, event.order_id, kind, event.last_qty, event.last_px, event.liquidity)
+        count = int(event.trade_id.rsplit("-", 1)[1])
+        return (
+            event.ts, event.order_id, kind, count, event.last_qty, event.last_px, event.liquidity
+        )
     if isinstance(event, (ref.Rejected, ref.ModifyRejected, ref.CancelRejected)):
         return (event.ts, event.order_id, kind, event.reason)
     if isinstance(event, ref.Updated):
@@ -146,6 +149,7 @@ def _cy_key(event, rid: str) -> tuple | None:
             ts,
             rid,
             "Filled",
+            int(event.trade_id.value.rsplit("-", 1)[1]),  # the venue's trade counter
             event.last_qty.raw,
             event.last_px.raw,
             _LIQUIDITY[event.liquidity_side],
@@ -362,8 +366,13 @@ def split_stream(stream: list) -> tuple[list, list[list]]:
     return data, blocks
 
 
-def run_cython(config: ref.VenueConfig, stream: list) -> tuple[list[tuple], int]:
-    """Run `stream` through a BacktestEngine; return (event keys, dropped venue events)."""
+def run_cython(
+    config: ref.VenueConfig, stream: list, oms_type: OmsType = OmsType.NETTING
+) -> tuple[list[tuple], int]:
+    """Run `stream` through a BacktestEngine; return (event keys, dropped venue events).
+
+    `oms_type` does not change the venue's behaviour: reduce_only uses the strategy's net
+    position, which is the same whether positions are netted or hedged."""
     data, blocks = split_stream(stream)
     engine = BacktestEngine(
         BacktestEngineConfig(
@@ -374,7 +383,7 @@ def run_cython(config: ref.VenueConfig, stream: list) -> tuple[list[tuple], int]
     )
     engine.add_venue(
         VENUE,
-        OmsType.NETTING,
+        oms_type,
         AccountType.MARGIN,
         starting_balances=[Money(1_000_000_000, USD)],
         base_currency=USD,
@@ -403,9 +412,11 @@ def run_reference(config: ref.VenueConfig, stream: list) -> tuple[list[tuple], i
     return keys, sum(1 for e in events if _is_undeliverable(e))
 
 
-def assert_agree(config: ref.VenueConfig, stream: list) -> None:
+def assert_agree(
+    config: ref.VenueConfig, stream: list, oms_type: OmsType = OmsType.NETTING
+) -> None:
     expected, expected_dropped = run_reference(config, stream)
-    actual, dropped = run_cython(config, stream)
+    actual, dropped = run_cython(config, stream, oms_type)
     for i, (e, a) in enumerate(zip(expected, actual)):
         assert e == a, f"event {i}: reference {e} != cython {a}\nreference {expected}\ncython {actual}"
     assert actual == expected
@@ -565,4 +576,5 @@ def streams(draw, config: ref.VenueConfig) -> list:
 def test_matching_engine_random_streams_agree_with_reference(data):
     config = data.draw(venue_configs(), label="config")
     stream = data.draw(streams(config), label="stream")
-    assert_agree(config, stream)
+    oms_type = data.draw(st.sampled_from([OmsType.NETTING, OmsType.HEDGING]), label="oms_type")
+    assert_agree(config, stream, oms_type)
