@@ -31,13 +31,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.backtest.models import FillModel
+from core.model.commands import CancelOrder, ModifyOrder
+from core.trading.strategy import Strategy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.backtest.config import BacktestEngineConfig
 from core.backtest.engine import BacktestEngine
-from core.backtest.models import FillModel
-from core.model.commands import CancelOrder, ModifyOrder
 from core.model.currency import Currency
 from core.model.data import Bar, BarType, QuoteTick, TradeTick
 from core.model.enums import (
@@ -53,7 +54,6 @@ from core.model.instruments import CurrencyPair
 from core.model.objects import Money, Price, Quantity
 from core.model.uuid import UUIDFactory
 from core.risk.config import RiskEngineConfig
-from core.trading.strategy import Strategy
 from tests.kit import reference_matching as ref
 
 UNIT = 10**9
@@ -124,14 +124,18 @@ def _ref_key(event) -> tuple:
     if isinstance(event, ref.Filled):
         count = int(event.trade_id.rsplit("-", 1)[1])
         return (
-            event.ts, event.order_id, kind, count, event.last_qty, event.last_px, event.liquidity
+            event.ts,
+            event.order_id,
+            kind,
+            count,
+            event.last_qty,
+            event.last_px,
+            event.liquidity,
         )
     if isinstance(event, (ref.Rejected, ref.ModifyRejected, ref.CancelRejected)):
         return (event.ts, event.order_id, kind, event.reason)
     if isinstance(event, ref.Updated):
-        return (
-            event.ts, event.order_id, kind, event.quantity, event.price, event.trigger_price
-        )
+        return (event.ts, event.order_id, kind, event.quantity, event.price, event.trigger_price)
     return (event.ts, event.order_id, kind)
 
 
@@ -293,8 +297,10 @@ class _ScriptedStrategy(Strategy):
         quantity = None if cmd.quantity is None else _qty(cmd.quantity)
         price = None if cmd.price is None else _price(cmd.price)
         trigger_price = None if cmd.trigger_price is None else _price(cmd.trigger_price)
-        if order is not None and not order.is_closed() and (
-            quantity is not None or price is not None or trigger_price is not None
+        if (
+            order is not None
+            and not order.is_closed()
+            and (quantity is not None or price is not None or trigger_price is not None)
         ):
             self.modify_order(order, quantity, price, trigger_price)
             return
@@ -417,8 +423,10 @@ def assert_agree(
 ) -> None:
     expected, expected_dropped = run_reference(config, stream)
     actual, dropped = run_cython(config, stream, oms_type)
-    for i, (e, a) in enumerate(zip(expected, actual)):
-        assert e == a, f"event {i}: reference {e} != cython {a}\nreference {expected}\ncython {actual}"
+    for i, (e, a) in enumerate(zip(expected, actual, strict=False)):
+        assert e == a, (
+            f"event {i}: reference {e} != cython {a}\nreference {expected}\ncython {actual}"
+        )
     assert actual == expected
     assert dropped == expected_dropped
 

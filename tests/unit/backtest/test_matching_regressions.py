@@ -13,9 +13,9 @@ from core.model.enums import OmsType
 from tests.kit import reference_matching as ref
 from tests.unit.backtest.test_matching_differential import (
     LOT,
+    MINUTE,
     T0,
     TICK,
-    MINUTE,
     assert_agree,
     run_cython,
 )
