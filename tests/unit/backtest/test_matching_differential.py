@@ -23,6 +23,9 @@ How the Cython side is driven
   (reasons ORDER_CLOSED / UNKNOWN_ORDER) cannot reach a strategy: the ExecutionEngine drops
   events for unknown orders and for orders in a terminal status, and counts them in
   ``rejected_event_count``. Those reference events are compared by that count instead.
+* Compared per event: ts_event, order, kind, reason / quantity / prices, liquidity and the
+  venue's trade counter (reference ``T-<n>``, Cython ``SIM-1-<n>``). The OmsType is drawn
+  too: reduce_only uses the strategy's net position under NETTING and HEDGING alike.
 * Duplicate client order ids are not generated: the ExecutionEngine caches an order by id, so a
   second order object with the same id cannot be followed through the strategy.
 """
