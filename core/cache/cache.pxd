@@ -18,7 +18,6 @@ cdef class Cache:
     cdef dict _positions
     cdef dict _positions_open
     cdef dict _position_for_order
-    cdef dict _netting_positions
     cdef dict _accounts
     cdef dict _venue_accounts
     cdef dict _quotes

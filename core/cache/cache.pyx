@@ -40,7 +40,6 @@ cdef class Cache:
         self._positions = {}
         self._positions_open = {}
         self._position_for_order = {}
-        self._netting_positions = {}
         self._quotes = {}
         self._trades = {}
         self._bars = {}
@@ -126,7 +125,6 @@ cdef class Cache:
         self._positions[position.id] = position
         if position.is_open():
             self._positions_open[position.id] = position
-        self._netting_positions[(position.instrument_id, position.strategy_id)] = position
 
     cpdef Position position(self, PositionId position_id):
         return self._positions.get(position_id)
@@ -168,10 +166,7 @@ cdef class Cache:
         cdef int64_t total = 0
         cdef Position position
         if strategy_id is not None:
-            position = self._netting_positions.get((instrument_id, strategy_id))
-            if position is not None and position.is_open():
-                return position.signed_raw
-            total = 0
+            # Sum every open position: with HEDGING a strategy holds several at once.
             for p in self._positions_open.values():
                 position = p
                 if position.instrument_id == instrument_id and position.strategy_id == strategy_id:
