@@ -52,7 +52,9 @@ def _extensions():
     macros = [("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]
     if profile:
         macros.append(("CYTHON_TRACE", "1"))
-    compile_args = ["-O0", "-g"] if debug else ["-O3", "-Wno-unreachable-code", "-Wno-format-truncation"]
+    compile_args = (
+        ["-O0", "-g"] if debug else ["-O3", "-Wno-unreachable-code", "-Wno-format-truncation"]
+    )
     extensions = []
     for package in PACKAGES:
         for pyx in sorted((ROOT / package).rglob("*.pyx")):

@@ -24,8 +24,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="run the EMA cross demo backtest on bundled (seeded) EUR/USD bars",
         epilog="example: flotilla demo --bars 100000",
     )
-    demo.add_argument("--bars", type=int, default=100_000,
-                      help="number of 1-minute bars (default 100000)")
+    demo.add_argument(
+        "--bars", type=int, default=100_000, help="number of 1-minute bars (default 100000)"
+    )
     return parser
 
 

@@ -23,23 +23,33 @@ DEMO_BARS = 100_000
 DEMO_SEED = 7
 
 
-def build_demo_engine(bars: int = DEMO_BARS, seed: int = DEMO_SEED,
-                      log_level: str = "ERROR") -> BacktestEngine:
+def build_demo_engine(
+    bars: int = DEMO_BARS, seed: int = DEMO_SEED, log_level: str = "ERROR"
+) -> BacktestEngine:
     """Return a ready-to-run engine: SIM venue (NETTING, MARGIN, 1,000,000 USD), EUR/USD,
     the bars, and the EMA cross strategy trading 100,000 units."""
-    engine = BacktestEngine(BacktestEngineConfig(trader_id="BACKTESTER-001",
-                                                 log_level=log_level))
+    engine = BacktestEngine(BacktestEngineConfig(trader_id="BACKTESTER-001", log_level=log_level))
     engine.add_venue(
-        Venue("SIM"), OmsType.NETTING, AccountType.MARGIN,
-        starting_balances=[Money(1_000_000, USD)], base_currency=USD,
+        Venue("SIM"),
+        OmsType.NETTING,
+        AccountType.MARGIN,
+        starting_balances=[Money(1_000_000, USD)],
+        base_currency=USD,
     )
     instrument = TestInstrumentProvider.default_fx_ccy("EUR/USD")
     engine.add_instrument(instrument)
     engine.add_data(random_walk_bars(bars, seed=seed), bar_type=DEMO_BAR_TYPE)
-    engine.add_strategy(EMACross(EMACrossConfig(
-        instrument_id=str(instrument.id), bar_type=DEMO_BAR_TYPE, trade_size=100_000,
-        fast_ema_period=10, slow_ema_period=20,
-    )))
+    engine.add_strategy(
+        EMACross(
+            EMACrossConfig(
+                instrument_id=str(instrument.id),
+                bar_type=DEMO_BAR_TYPE,
+                trade_size=100_000,
+                fast_ema_period=10,
+                slow_ema_period=20,
+            )
+        )
+    )
     return engine
 
 

@@ -102,21 +102,65 @@ def rows_to_frame(
 # -- reports over a node's cache ------------------------------------------------------------
 
 ORDER_COLUMNS = (
-    "client_order_id", "venue_order_id", "trader_id", "strategy_id", "instrument_id",
-    "account_id", "position_id", "side", "type", "quantity", "filled_qty", "price",
-    "trigger_price", "avg_px", "time_in_force", "expire_time_ns", "post_only", "reduce_only",
-    "status", "ts_init", "ts_last",
+    "client_order_id",
+    "venue_order_id",
+    "trader_id",
+    "strategy_id",
+    "instrument_id",
+    "account_id",
+    "position_id",
+    "side",
+    "type",
+    "quantity",
+    "filled_qty",
+    "price",
+    "trigger_price",
+    "avg_px",
+    "time_in_force",
+    "expire_time_ns",
+    "post_only",
+    "reduce_only",
+    "status",
+    "ts_init",
+    "ts_last",
 )
 FILL_COLUMNS = (
-    "trade_id", "client_order_id", "venue_order_id", "strategy_id", "instrument_id",
-    "position_id", "side", "type", "last_qty", "last_px", "currency", "commission",
-    "liquidity_side", "ts_event",
+    "trade_id",
+    "client_order_id",
+    "venue_order_id",
+    "strategy_id",
+    "instrument_id",
+    "position_id",
+    "side",
+    "type",
+    "last_qty",
+    "last_px",
+    "currency",
+    "commission",
+    "liquidity_side",
+    "ts_event",
 )
 POSITION_COLUMNS = (
-    "position_id", "trader_id", "strategy_id", "instrument_id", "account_id",
-    "opening_order_id", "closing_order_id", "entry", "side", "quantity", "peak_qty",
-    "avg_px_open", "avg_px_close", "realized_return", "realized_pnl", "commissions",
-    "ts_opened", "ts_closed", "duration_ns", "is_snapshot",
+    "position_id",
+    "trader_id",
+    "strategy_id",
+    "instrument_id",
+    "account_id",
+    "opening_order_id",
+    "closing_order_id",
+    "entry",
+    "side",
+    "quantity",
+    "peak_qty",
+    "avg_px_open",
+    "avg_px_close",
+    "realized_return",
+    "realized_pnl",
+    "commissions",
+    "ts_opened",
+    "ts_closed",
+    "duration_ns",
+    "is_snapshot",
 )
 ACCOUNT_COLUMNS = ("ts_event", "account_id", "currency", "total", "locked", "free")
 
@@ -149,14 +193,14 @@ def _order_row(order) -> dict[str, Any]:
 
 def orders_report(cache) -> pd.DataFrame:
     """Return one row per order, in creation order, indexed by client order id."""
-    return rows_to_frame((_order_row(o) for o in cache.orders()), ORDER_COLUMNS,
-                         "client_order_id")
+    return rows_to_frame((_order_row(o) for o in cache.orders()), ORDER_COLUMNS, "client_order_id")
 
 
 def order_fills_report(cache) -> pd.DataFrame:
     """Return the orders with at least one fill."""
     return rows_to_frame(
-        (_order_row(o) for o in cache.orders() if o.filled_raw > 0), ORDER_COLUMNS,
+        (_order_row(o) for o in cache.orders() if o.filled_raw > 0),
+        ORDER_COLUMNS,
         "client_order_id",
     )
 
@@ -170,22 +214,24 @@ def fills_report(cache) -> pd.DataFrame:
         for event in order.events:
             if type(event).__name__ != "OrderFilled":
                 continue
-            rows.append({
-                "trade_id": event.trade_id.value,
-                "client_order_id": event.client_order_id.value,
-                "venue_order_id": event.venue_order_id.value if event.venue_order_id else None,
-                "strategy_id": event.strategy_id.value,
-                "instrument_id": event.instrument_id.value,
-                "position_id": event.position_id.value if event.position_id else None,
-                "side": OrderSide(event.order_side).name,
-                "type": OrderType(event.order_type).name,
-                "last_qty": str(event.last_qty),
-                "last_px": str(event.last_px),
-                "currency": event.currency.code,
-                "commission": str(event.commission),
-                "liquidity_side": LiquiditySide(event.liquidity_side).name,
-                "ts_event": event.ts_event,
-            })
+            rows.append(
+                {
+                    "trade_id": event.trade_id.value,
+                    "client_order_id": event.client_order_id.value,
+                    "venue_order_id": event.venue_order_id.value if event.venue_order_id else None,
+                    "strategy_id": event.strategy_id.value,
+                    "instrument_id": event.instrument_id.value,
+                    "position_id": event.position_id.value if event.position_id else None,
+                    "side": OrderSide(event.order_side).name,
+                    "type": OrderType(event.order_type).name,
+                    "last_qty": str(event.last_qty),
+                    "last_px": str(event.last_px),
+                    "currency": event.currency.code,
+                    "commission": str(event.commission),
+                    "liquidity_side": LiquiditySide(event.liquidity_side).name,
+                    "ts_event": event.ts_event,
+                }
+            )
     rows.sort(key=lambda r: r["ts_event"])  # stable: same-time fills keep order order
     return rows_to_frame(rows, FILL_COLUMNS)
 
@@ -200,8 +246,7 @@ def _position_row(position, is_snapshot: bool) -> dict[str, Any]:
         "instrument_id": position.instrument_id.value,
         "account_id": position.account_id.value if position.account_id else None,
         "opening_order_id": position.opening_order_id.value,
-        "closing_order_id": position.closing_order_id.value if position.closing_order_id
-        else None,
+        "closing_order_id": position.closing_order_id.value if position.closing_order_id else None,
         "entry": OrderSide(position.entry).name,
         "side": PositionSide(position.side).name,
         "quantity": str(position.quantity),
@@ -232,12 +277,14 @@ def account_report(cache, venue) -> pd.DataFrame:
     if account is not None:
         for state in account.events:
             for balance in state.balances:
-                rows.append({
-                    "ts_event": state.ts_event,
-                    "account_id": state.account_id.value,
-                    "currency": balance.total.currency.code,
-                    "total": str(balance.total),
-                    "locked": str(balance.locked),
-                    "free": str(balance.free),
-                })
+                rows.append(
+                    {
+                        "ts_event": state.ts_event,
+                        "account_id": state.account_id.value,
+                        "currency": balance.total.currency.code,
+                        "total": str(balance.total),
+                        "locked": str(balance.locked),
+                        "free": str(balance.free),
+                    }
+                )
     return rows_to_frame(rows, ACCOUNT_COLUMNS)

@@ -84,14 +84,21 @@ class BacktestEngine:
         self.cache = Cache()
         self._uuids = self._uuid_factory()
         self.portfolio = Portfolio(self.cache, self.msgbus, self.clock, self._uuids)
-        self.exec_engine = ExecutionEngine(self.cache, self.msgbus, self.clock, self.portfolio,
-                                           self._uuids)
-        self.risk_engine = RiskEngine(self.cache, self.msgbus, self.clock, self.exec_engine,
-                                      self._uuids, config.risk_engine)
+        self.exec_engine = ExecutionEngine(
+            self.cache, self.msgbus, self.clock, self.portfolio, self._uuids
+        )
+        self.risk_engine = RiskEngine(
+            self.cache, self.msgbus, self.clock, self.exec_engine, self._uuids, config.risk_engine
+        )
         self.data_engine = DataEngine(self.cache, self.msgbus, self.clock, config.data_engine)
-        self.trader = Trader(self.trader_id, self.cache, self.portfolio, self.msgbus,
-                             clock_factory=lambda: TestClock(0, self._uuid_factory()),
-                             uuid_factory_factory=self._uuid_factory)
+        self.trader = Trader(
+            self.trader_id,
+            self.cache,
+            self.portfolio,
+            self.msgbus,
+            clock_factory=lambda: TestClock(0, self._uuid_factory()),
+            uuid_factory_factory=self._uuid_factory,
+        )
         self._exchanges: dict[Venue, SimulatedExchange] = {}
         self._instruments: dict[InstrumentId, Instrument] = {}
         self._streams: list = []
@@ -153,10 +160,17 @@ class BacktestEngine:
                 f"non-empty list of Money"
             )
         exchange = SimulatedExchange(
-            venue, OmsType(oms_type), AccountType(account_type), base_currency,
-            list(starting_balances), Decimal(default_leverage), BookType(book_type),
-            fill_model or FillModel(), fee_model or MakerTakerFeeModel(),
-            latency_model or LatencyModel(), self.clock,
+            venue,
+            OmsType(oms_type),
+            AccountType(account_type),
+            base_currency,
+            list(starting_balances),
+            Decimal(default_leverage),
+            BookType(book_type),
+            fill_model or FillModel(),
+            fee_model or MakerTakerFeeModel(),
+            latency_model or LatencyModel(),
+            self.clock,
             {
                 "bar_execution": bar_execution,
                 "bar_adaptive_high_low_ordering": bar_adaptive_high_low_ordering,
@@ -193,20 +207,35 @@ class BacktestEngine:
         self._instruments[instrument.id] = instrument
         self.cache.add_instrument(instrument)
         options = exchange.options
-        exchange.add_matching_engine(OrderMatchingEngine(
-            instrument, exchange.venue, AccountId(f"{exchange.venue.value}-001"),
-            len(exchange.matching_engines()) + 1, exchange.fill_model, exchange.fee_model,
-            self.cache, self.exec_engine, self.clock, self._uuids,
-            bar_execution=options["bar_execution"],
-            bar_adaptive_high_low_ordering=options["bar_adaptive_high_low_ordering"],
-            reject_stop_orders=options["reject_stop_orders"],
-            fill_at_next_bar_open=options["fill_at_next_bar_open"],
-            fill_log=self._fill_log,
-        ))
+        exchange.add_matching_engine(
+            OrderMatchingEngine(
+                instrument,
+                exchange.venue,
+                AccountId(f"{exchange.venue.value}-001"),
+                len(exchange.matching_engines()) + 1,
+                exchange.fill_model,
+                exchange.fee_model,
+                self.cache,
+                self.exec_engine,
+                self.clock,
+                self._uuids,
+                bar_execution=options["bar_execution"],
+                bar_adaptive_high_low_ordering=options["bar_adaptive_high_low_ordering"],
+                reject_stop_orders=options["reject_stop_orders"],
+                fill_at_next_bar_open=options["fill_at_next_bar_open"],
+                fill_log=self._fill_log,
+            )
+        )
 
-    def add_data(self, data, *, bar_type: BarType | str | None = None,
-                 instrument_id: InstrumentId | str | None = None,
-                 price_precision: int | None = None, size_precision: int | None = None) -> None:
+    def add_data(
+        self,
+        data,
+        *,
+        bar_type: BarType | str | None = None,
+        instrument_id: InstrumentId | str | None = None,
+        price_precision: int | None = None,
+        size_precision: int | None = None,
+    ) -> None:
         """Add data: a list of data objects, or columnar data for one type and instrument.
 
         Columnar bars need ``bar_type`` and columns ``ts_event, ts_init, open, high, low, close,
@@ -230,22 +259,31 @@ class BacktestEngine:
         if bar_type is not None:
             bar_type = BarType.from_str(bar_type) if isinstance(bar_type, str) else bar_type
             instrument = self._require_instrument(bar_type.instrument_id)
-            self._streams.append(BarArrayStream(
-                bar_type, columns,
-                instrument.price_precision if price_precision is None else price_precision,
-                instrument.size_precision if size_precision is None else size_precision,
-                priority,
-            ))
+            self._streams.append(
+                BarArrayStream(
+                    bar_type,
+                    columns,
+                    instrument.price_precision if price_precision is None else price_precision,
+                    instrument.size_precision if size_precision is None else size_precision,
+                    priority,
+                )
+            )
         elif instrument_id is not None:
-            instrument_id = InstrumentId.from_str(instrument_id) \
-                if isinstance(instrument_id, str) else instrument_id
+            instrument_id = (
+                InstrumentId.from_str(instrument_id)
+                if isinstance(instrument_id, str)
+                else instrument_id
+            )
             instrument = self._require_instrument(instrument_id)
-            self._streams.append(QuoteArrayStream(
-                instrument_id, columns,
-                instrument.price_precision if price_precision is None else price_precision,
-                instrument.size_precision if size_precision is None else size_precision,
-                priority,
-            ))
+            self._streams.append(
+                QuoteArrayStream(
+                    instrument_id,
+                    columns,
+                    instrument.price_precision if price_precision is None else price_precision,
+                    instrument.size_precision if size_precision is None else size_precision,
+                    priority,
+                )
+            )
         else:
             raise DataError(
                 "add_data: columnar data needs bar_type=... (bars) or instrument_id=... (quotes)"
@@ -290,26 +328,40 @@ class BacktestEngine:
         for venue, exchange in self._exchanges.items():
             account_id = AccountId(f"{venue.value}-001")
             if exchange.account_type == AccountType.CASH:
-                account = CashAccount(account_id, exchange.base_currency,
-                                      exchange.starting_balances)
+                account = CashAccount(
+                    account_id, exchange.base_currency, exchange.starting_balances
+                )
             else:
-                account = MarginAccount(account_id, exchange.base_currency,
-                                        exchange.starting_balances, exchange.default_leverage)
+                account = MarginAccount(
+                    account_id,
+                    exchange.base_currency,
+                    exchange.starting_balances,
+                    exchange.default_leverage,
+                )
                 for instrument_id, leverage in exchange.options["leverages"].items():
                     account.set_leverage(
                         InstrumentId.from_str(instrument_id)
-                        if isinstance(instrument_id, str) else instrument_id, leverage)
+                        if isinstance(instrument_id, str)
+                        else instrument_id,
+                        leverage,
+                    )
             self.portfolio.initialize_account(account)
 
     def _set_execution_bar_types(self) -> None:
         intervals: dict[InstrumentId, int] = {}
         for stream in self._streams:
-            bar_types = stream.bar_types() if isinstance(stream, ListStream) else (
-                [stream.bar_type] if isinstance(stream, BarArrayStream) else [])
+            bar_types = (
+                stream.bar_types()
+                if isinstance(stream, ListStream)
+                else ([stream.bar_type] if isinstance(stream, BarArrayStream) else [])
+            )
             for bar_type in bar_types:
                 spec = bar_type.spec
-                if bar_type.aggregation_source != AggregationSource.EXTERNAL or \
-                        not spec.is_time_aggregated() or spec.aggregation == 16:
+                if (
+                    bar_type.aggregation_source != AggregationSource.EXTERNAL
+                    or not spec.is_time_aggregated()
+                    or spec.aggregation == 16
+                ):
                     continue
                 interval = spec.interval_ns()
                 current = intervals.get(bar_type.instrument_id)
@@ -349,8 +401,7 @@ class BacktestEngine:
             clock.set_time(begin)
         self._initialize_accounts()
         self._set_execution_bar_types()
-        loop = BacktestLoop(self._streams, clocks, list(self._exchanges.values()),
-                            self.data_engine)
+        loop = BacktestLoop(self._streams, clocks, list(self._exchanges.values()), self.data_engine)
         started = time.perf_counter()
         # The kernel makes no reference cycles per event, but it keeps every order and fill
         # alive, so the cyclic collector would rescan a growing heap again and again (the
@@ -430,8 +481,11 @@ class BacktestEngine:
         for account in self.cache.accounts():
             for currency in account.currencies():
                 pnls = np.array(
-                    [p.realized_pnl.as_double() for p in positions
-                     if p.is_closed() and p.settlement_currency == currency],
+                    [
+                        p.realized_pnl.as_double()
+                        for p in positions
+                        if p.is_closed() and p.settlement_currency == currency
+                    ],
                     dtype=np.float64,
                 )
                 ts, values = [], []
@@ -440,14 +494,22 @@ class BacktestEngine:
                         if balance.total.currency == currency:
                             ts.append(state.ts_event)
                             values.append(balance.total.as_double())
-                starting = next((m.as_double() for m in self._exchanges[
-                    Venue(account.id.get_issuer())].starting_balances
-                    if m.currency == currency), values[0] if values else 0.0)
+                starting = next(
+                    (
+                        m.as_double()
+                        for m in self._exchanges[Venue(account.id.get_issuer())].starting_balances
+                        if m.currency == currency
+                    ),
+                    values[0] if values else 0.0,
+                )
                 if starting <= 0:
                     continue
                 stats[currency.code] = compute_statistics(
-                    pnls, np.array(ts, dtype=np.int64), np.array(values, dtype=np.float64),
-                    starting, currency.code,
+                    pnls,
+                    np.array(ts, dtype=np.int64),
+                    np.array(values, dtype=np.float64),
+                    starting,
+                    currency.code,
                 )
         drop_reasons = dict(self.data_engine.drop_reasons)
         for stream in self._streams:

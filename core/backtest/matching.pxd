@@ -64,8 +64,10 @@ cdef class OrderMatchingEngine:
     cdef void _trigger(self, Order order, int64_t ts, int kind) except *
     cdef void _fill_market(self, Order order, int64_t ts) except *
     cdef void _fill_market_style(self, Order order, int64_t ts, int64_t best, int64_t size) except *
-    cdef list _take_chunks(self, OrderSide side, int64_t best, int64_t size, int64_t qty, bint has_limit, int64_t limit)
-    cdef void _fill(self, Order order, int64_t ts, list chunks, LiquiditySide liquidity, bint has_limit, int64_t limit) except *
+    cdef list _take_chunks(self, OrderSide side, int64_t best, int64_t size, int64_t qty,
+                           bint has_limit, int64_t limit)
+    cdef void _fill(self, Order order, int64_t ts, list chunks, LiquiditySide liquidity,
+                    bint has_limit, int64_t limit) except *
     cdef void _enter_limit(self, Order order, int64_t ts) except *
     cdef void _release_held(self, int64_t ts) except *
     cdef void _close(self, Order order)

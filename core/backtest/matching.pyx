@@ -163,7 +163,6 @@ cdef class OrderMatchingEngine:
         cdef bint low_first = False
         cdef bint applies
         cdef int i
-        cdef Bar bid_bar
         self._expire(ts)
         if not self._bar_execution or bar.bar_type.aggregation_source != AggregationSource.EXTERNAL:
             return

@@ -12,7 +12,6 @@ from libc.stdint cimport int64_t
 
 from core.model.accounts cimport Account
 from core.model.data cimport Bar, BarType, QuoteTick, TradeTick
-from core.model.enums cimport OrderSide
 from core.model.identifiers cimport AccountId, ClientOrderId, InstrumentId, PositionId
 from core.model.identifiers cimport StrategyId, Venue
 from core.model.instruments cimport Instrument

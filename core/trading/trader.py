@@ -26,8 +26,15 @@ class Trader:
         Returns a new UUIDFactory for each registered component (seeded in a backtest).
     """
 
-    def __init__(self, trader_id: TraderId, cache, portfolio, msgbus,
-                 clock_factory: Callable, uuid_factory_factory: Callable) -> None:
+    def __init__(
+        self,
+        trader_id: TraderId,
+        cache,
+        portfolio,
+        msgbus,
+        clock_factory: Callable,
+        uuid_factory_factory: Callable,
+    ) -> None:
         self.id = trader_id
         self._cache = cache
         self._portfolio = portfolio
@@ -65,8 +72,9 @@ class Trader:
                 f"a new instance"
             )
         clock = self._clock_factory()
-        component.register_base(self.id, self._portfolio, self._msgbus, self._cache, clock,
-                                self._uuid_factory_factory())
+        component.register_base(
+            self.id, self._portfolio, self._msgbus, self._cache, clock, self._uuid_factory_factory()
+        )
         self._clocks.append(clock)
 
     def add_actor(self, actor: Actor) -> None:

@@ -22,11 +22,13 @@ def header(title: str) -> str:
     import Cython
     import numpy
 
-    return "\n".join([
-        f"== {title}",
-        f"date      {_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"machine   {cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
-        f"{platform.release()}",
-        f"versions  Python {platform.python_version()}, Cython {Cython.__version__}, "
-        f"numpy {numpy.__version__}",
-    ])
+    return "\n".join(
+        [
+            f"== {title}",
+            f"date      {_dt.datetime.now(_dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+            f"machine   {cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
+            f"{platform.release()}",
+            f"versions  Python {platform.python_version()}, Cython {Cython.__version__}, "
+            f"numpy {numpy.__version__}",
+        ]
+    )

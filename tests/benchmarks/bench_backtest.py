@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _machine import header  # noqa: E402
 
-SCENARIO = r'''
+SCENARIO = r"""
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
 from configs.strategies.ema_cross import EMACross, EMACrossConfig
@@ -85,9 +85,9 @@ result = engine.get_result()
 print(json.dumps({{"elapsed": elapsed, "orders": result.total_orders,
                   "events": result.iterations, "digest": result.digest,
                   "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
-'''
+"""
 
-BASELINE = r'''
+BASELINE = r"""
 import json, sys, time
 sys.path.insert(0, {root!r})
 from core.testkit.data import random_walk_bars
@@ -107,12 +107,18 @@ for i, c in enumerate(closes):
             crosses += 1
             last = side
 print(json.dumps({{"elapsed": time.perf_counter() - t0}}))
-'''
+"""
 
 
 def run(code: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT, env=dict(os.environ, PYTHONHASHSEED="0"))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONHASHSEED="0"),
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -140,15 +146,21 @@ def main() -> int:
             for trade in (True, False):
                 rows[(kind, n, trade)] = scenario(kind, n, trade, repeats if n <= 100_000 else 1)
     base = run(BASELINE.format(root=str(ROOT), n=100_000))
-    print(f"\nbaseline  plain-Python EMA loop over 100k closes: "
-          f"{100_000 / base['elapsed']:,.0f} bars/s")
-    print(f"\n{'scenario':<28}{'events/s':>14}{'time s':>10}{'orders':>9}{'peak RSS MiB':>14}"
-          f"{'vs baseline':>13}")
+    print(
+        f"\nbaseline  plain-Python EMA loop over 100k closes: "
+        f"{100_000 / base['elapsed']:,.0f} bars/s"
+    )
+    print(
+        f"\n{'scenario':<28}{'events/s':>14}{'time s':>10}{'orders':>9}{'peak RSS MiB':>14}"
+        f"{'vs baseline':>13}"
+    )
     for (kind, n, trade), r in rows.items():
         rate = r["events"] / r["elapsed"]
         label = f"{n // 1000}k {kind} {'with orders' if trade else 'no orders'}"
-        print(f"{label:<28}{rate:>14,.0f}{r['elapsed']:>10.3f}{r['orders']:>9,}"
-              f"{r['rss_mib']:>14.0f}{(100_000 / base['elapsed']) / rate:>12.1f}x")
+        print(
+            f"{label:<28}{rate:>14,.0f}{r['elapsed']:>10.3f}{r['orders']:>9,}"
+            f"{r['rss_mib']:>14.0f}{(100_000 / base['elapsed']) / rate:>12.1f}x"
+        )
     print("\nper-order cost ((run - no-order run) / orders):")
     costs = {}
     for kind in ("bars", "quotes"):
@@ -157,8 +169,10 @@ def main() -> int:
             if with_orders["orders"]:
                 cost = (with_orders["elapsed"] - without["elapsed"]) / with_orders["orders"]
                 costs[(kind, n)] = cost
-                print(f"  {n // 1000}k {kind}: {with_orders['orders']:,} orders, "
-                      f"{cost * 1e6:.2f} us/order")
+                print(
+                    f"  {n // 1000}k {kind}: {with_orders['orders']:,} orders, "
+                    f"{cost * 1e6:.2f} us/order"
+                )
     print("\ntargets:")
     r100 = rows[("bars", 100_000, True)]
     rate100 = r100["events"] / r100["elapsed"]
@@ -168,19 +182,26 @@ def main() -> int:
     print(f"  quotes without orders >= 2,000,000/s:    {qrate:,.0f}  {verdict(qrate >= 2e6)}")
     c9 = costs.get(("bars", 100_000))
     if c9 is not None:
-        print(f"  per-order cost <= 5 us (~9k orders):     {c9 * 1e6:.2f} us  "
-              f"{verdict(c9 <= 5e-6)}")
+        print(
+            f"  per-order cost <= 5 us (~9k orders):     {c9 * 1e6:.2f} us  {verdict(c9 <= 5e-6)}"
+        )
     if not quick:
         r1m = rows[("bars", 1_000_000, True)]
-        print(f"  1M bars with ~90k orders <= 5 s:         {r1m['elapsed']:.2f} s  "
-              f"{verdict(r1m['elapsed'] <= 5)}")
+        print(
+            f"  1M bars with ~90k orders <= 5 s:         {r1m['elapsed']:.2f} s  "
+            f"{verdict(r1m['elapsed'] <= 5)}"
+        )
         c90 = costs.get(("bars", 1_000_000))
         if c9 is not None and c90 is not None:
             ratio = c90 / c9
-            print(f"  per-order cost at 90k within 30% of 9k:  {ratio:.2f}x  "
-                  f"{verdict(0.7 <= ratio <= 1.3)}")
-        print(f"  peak RSS 1M bars with orders <= 250 MiB: {r1m['rss_mib']:.0f} MiB  "
-              f"{verdict(r1m['rss_mib'] <= 250)}")
+            print(
+                f"  per-order cost at 90k within 30% of 9k:  {ratio:.2f}x  "
+                f"{verdict(0.7 <= ratio <= 1.3)}"
+            )
+        print(
+            f"  peak RSS 1M bars with orders <= 250 MiB: {r1m['rss_mib']:.0f} MiB  "
+            f"{verdict(r1m['rss_mib'] <= 250)}"
+        )
     return 0
 
 

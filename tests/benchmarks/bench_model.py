@@ -179,7 +179,9 @@ def money_add():
 
 CASES: list[Case] = [
     Case("Price.from_str", price_from_str, (("Decimal(str)", decimal_from_str),), 3e6),
-    Case("Price < Price", price_lt, (("Decimal < Decimal", decimal_lt), ("int < int", int_lt)), 15e6),
+    Case(
+        "Price < Price", price_lt, (("Decimal < Decimal", decimal_lt), ("int < int", int_lt)), 15e6
+    ),
     Case("Price + Price", price_add, (("Decimal + Decimal", decimal_add),)),
     Case("Quantity.from_raw", quantity_from_raw, (("Decimal(raw).scaleb(-9)", decimal_scaleb),)),
     Case("Money + Money", money_add, (("Decimal + Decimal", decimal_add),)),
@@ -244,7 +246,9 @@ def main() -> int:
             target = f"{case.target_per_sec / 1e6:.0f} M/s"
             result = "PASS" if rate >= case.target_per_sec else "MISS"
             missed += result == "MISS"
-        print(f"{case.name:<26} {rate / 1e6:>8.2f} M/s  {ratios[0] if ratios else '-':<36} {target:>10}  {result}")
+        print(
+            f"{case.name:<26} {rate / 1e6:>8.2f} M/s  {ratios[0] if ratios else '-':<36} {target:>10}  {result}"
+        )
         for extra in ratios[1:]:
             print(f"{'':<26} {'':>12}  {extra:<36}")
     return 1 if missed else 0

@@ -24,9 +24,8 @@ Orders are named by the test (``label``); prices and quantities are strings pars
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from core.trading.strategy import Strategy
 

@@ -43,7 +43,10 @@ def test_currency_from_str_known_code_has_registry_attributes(
 ):
     currency = Currency.from_str(code)
     assert (currency.code, currency.precision, currency.iso4217, currency.name) == (
-        code, precision, iso4217, name,
+        code,
+        precision,
+        iso4217,
+        name,
     )
     assert currency.currency_type == currency_type
     assert currency is Currency.from_str(code)
@@ -56,7 +59,9 @@ def test_currency_from_str_known_code_has_registry_attributes(
 def test_currency_type_predicates(code, fiat, crypto, commodity):
     currency = Currency.from_str(code)
     assert (currency.is_fiat(), currency.is_crypto(), currency.is_commodity_backed()) == (
-        fiat, crypto, commodity,
+        fiat,
+        crypto,
+        commodity,
     )
 
 
@@ -76,9 +81,13 @@ def test_currency_from_str_unknown_code_raises(code):
         Currency.from_str(code)
 
 
-@pytest.mark.parametrize(("value", "type_name"), [(None, "NoneType"), (840, "int"), (b"USD", "bytes")])
+@pytest.mark.parametrize(
+    ("value", "type_name"), [(None, "NoneType"), (840, "int"), (b"USD", "bytes")]
+)
 def test_currency_from_str_wrong_type_raises(value, type_name):
-    with pytest.raises(InvalidTypeError, match=rf"^Currency\.code: invalid type {type_name}, expected str$"):
+    with pytest.raises(
+        InvalidTypeError, match=rf"^Currency\.code: invalid type {type_name}, expected str$"
+    ):
         Currency.from_str(value)
 
 
@@ -90,17 +99,61 @@ def test_currency_is_registered():
 @pytest.mark.parametrize(
     ("args", "error", "match"),
     [
-        (("", 2, 0, "x", CurrencyType.FIAT), ValidationError, r"^Currency: invalid code '', expected 1-12 characters without spaces$"),
-        (("A B", 2, 0, "x", CurrencyType.FIAT), ValidationError, r"^Currency: invalid code 'A B', expected 1-12 characters without spaces$"),
-        (("FOO\n", 2, 0, "x", CurrencyType.FIAT), ValidationError, r"^Currency: invalid code 'FOO\\n', expected 1-12"),
-        (("ABCDEFGHIJKLM", 2, 0, "x", CurrencyType.FIAT), ValidationError, r"^Currency: invalid code 'ABCDEFGHIJKLM', expected 1-12"),
-        (("FOO", 10, 0, "x", CurrencyType.FIAT), ValidationError, r"^Currency FOO: precision 10 out of range, expected 0\.\.9$"),
-        (("FOO", -1, 0, "x", CurrencyType.FIAT), ValidationError, r"^Currency FOO: precision -1 out of range, expected 0\.\.9$"),
-        (("FOO", 2, 1000, "x", CurrencyType.FIAT), ValidationError, r"^Currency FOO: iso4217 1000 out of range, expected 0\.\.999$"),
-        (("FOO", 2, -1, "x", CurrencyType.FIAT), ValidationError, r"^Currency FOO: iso4217 -1 out of range, expected 0\.\.999$"),
-        (("FOO", 2, 0, "x", 7), InvalidTypeError, r"^Currency FOO: currency_type 7, expected a CurrencyType$"),
-        (("FOO", 2, 0, "x", True), InvalidTypeError, r"^Currency FOO: currency_type True, expected a CurrencyType$"),
-        (("FOO", 2, 0, "x", "FIAT"), InvalidTypeError, r"^Currency FOO: currency_type 'FIAT', expected a CurrencyType$"),
+        (
+            ("", 2, 0, "x", CurrencyType.FIAT),
+            ValidationError,
+            r"^Currency: invalid code '', expected 1-12 characters without spaces$",
+        ),
+        (
+            ("A B", 2, 0, "x", CurrencyType.FIAT),
+            ValidationError,
+            r"^Currency: invalid code 'A B', expected 1-12 characters without spaces$",
+        ),
+        (
+            ("FOO\n", 2, 0, "x", CurrencyType.FIAT),
+            ValidationError,
+            r"^Currency: invalid code 'FOO\\n', expected 1-12",
+        ),
+        (
+            ("ABCDEFGHIJKLM", 2, 0, "x", CurrencyType.FIAT),
+            ValidationError,
+            r"^Currency: invalid code 'ABCDEFGHIJKLM', expected 1-12",
+        ),
+        (
+            ("FOO", 10, 0, "x", CurrencyType.FIAT),
+            ValidationError,
+            r"^Currency FOO: precision 10 out of range, expected 0\.\.9$",
+        ),
+        (
+            ("FOO", -1, 0, "x", CurrencyType.FIAT),
+            ValidationError,
+            r"^Currency FOO: precision -1 out of range, expected 0\.\.9$",
+        ),
+        (
+            ("FOO", 2, 1000, "x", CurrencyType.FIAT),
+            ValidationError,
+            r"^Currency FOO: iso4217 1000 out of range, expected 0\.\.999$",
+        ),
+        (
+            ("FOO", 2, -1, "x", CurrencyType.FIAT),
+            ValidationError,
+            r"^Currency FOO: iso4217 -1 out of range, expected 0\.\.999$",
+        ),
+        (
+            ("FOO", 2, 0, "x", 7),
+            InvalidTypeError,
+            r"^Currency FOO: currency_type 7, expected a CurrencyType$",
+        ),
+        (
+            ("FOO", 2, 0, "x", True),
+            InvalidTypeError,
+            r"^Currency FOO: currency_type True, expected a CurrencyType$",
+        ),
+        (
+            ("FOO", 2, 0, "x", "FIAT"),
+            InvalidTypeError,
+            r"^Currency FOO: currency_type 'FIAT', expected a CurrencyType$",
+        ),
     ],
 )
 def test_currency_invalid_field_raises(args, error, match):
@@ -200,6 +253,7 @@ def test_currency_registry_restored_after_overwrite():
 @pytest.mark.parametrize(("value", "type_name"), [(None, "NoneType"), ("USD", "str")])
 def test_currency_register_wrong_type_raises(value, type_name):
     with pytest.raises(
-        InvalidTypeError, match=rf"^Currency\.register: invalid type {type_name}, expected Currency$"
+        InvalidTypeError,
+        match=rf"^Currency\.register: invalid type {type_name}, expected Currency$",
     ):
         Currency.register(value)

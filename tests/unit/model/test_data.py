@@ -21,8 +21,13 @@ BAR_TYPE = BarType.from_str("EUR/USD.SIM-1-MINUTE-MID-EXTERNAL")
 
 def _quote(bid="1.00001", ask="1.00003", bid_size=1_000, ask_size=2_000, ts=1):
     return QuoteTick(
-        EURUSD, Price.from_str(bid), Price.from_str(ask), Quantity.from_int(bid_size),
-        Quantity.from_int(ask_size), ts, ts,
+        EURUSD,
+        Price.from_str(bid),
+        Price.from_str(ask),
+        Quantity.from_int(bid_size),
+        Quantity.from_int(ask_size),
+        ts,
+        ts,
     )
 
 
@@ -52,7 +57,9 @@ def test_quote_tick_extract_returns_side_values(price_type, price, size):
 
 
 def test_quote_tick_extract_last_raises():
-    with pytest.raises(ValidationError, match=r"QuoteTick EUR/USD.SIM: price_type .* expected BID, ASK or MID"):
+    with pytest.raises(
+        ValidationError, match=r"QuoteTick EUR/USD.SIM: price_type .* expected BID, ASK or MID"
+    ):
         _quote().extract_price(PriceType.LAST)
 
 
@@ -66,20 +73,34 @@ def test_quote_tick_mid_at_precision_nine_rounds_half_even():
 @pytest.mark.parametrize(
     ("args", "match"),
     [
-        ((1_000_010_000, 1_000_030_000, 5, 4, 0, 0, 0, 0, 1, 1),
-         r"QuoteTick EUR/USD.SIM: bid_price precision 5 != ask_price precision 4, expected equal"),
-        ((1_000_010_000, 1_000_030_000, 5, 5, 0, 0, 0, 1, 1, 1),
-         r"bid_size precision 0 != ask_size precision 1, expected equal"),
-        ((1_000_010_000, 1_000_030_000, 10, 10, 0, 0, 0, 0, 1, 1),
-         r"bid_price precision invalid value 10, expected 0..9"),
-        ((1_000_010_001, 1_000_030_000, 5, 5, 0, 0, 0, 0, 1, 1),
-         r"bid_price raw invalid value 1000010001, expected a multiple of 10000 \(precision 5\)"),
-        ((1_000_010_000, 1_000_030_000, 5, 5, -10**9, 0, 0, 0, 1, 1),
-         r"bid_size invalid value '-1', expected a value >= 0"),
-        ((1_000_010_000, 1_000_030_000, 5, 5, 0, 0, 0, 0, -1, 1),
-         r"ts_event invalid value -1, expected UNIX nanoseconds >= 0"),
-        ((1_000_010_000, 1_000_030_000, 5, 5, 0, 0, 0, 0, 1, -5),
-         r"ts_init invalid value -5, expected UNIX nanoseconds >= 0"),
+        (
+            (1_000_010_000, 1_000_030_000, 5, 4, 0, 0, 0, 0, 1, 1),
+            r"QuoteTick EUR/USD.SIM: bid_price precision 5 != ask_price precision 4, expected equal",
+        ),
+        (
+            (1_000_010_000, 1_000_030_000, 5, 5, 0, 0, 0, 1, 1, 1),
+            r"bid_size precision 0 != ask_size precision 1, expected equal",
+        ),
+        (
+            (1_000_010_000, 1_000_030_000, 10, 10, 0, 0, 0, 0, 1, 1),
+            r"bid_price precision invalid value 10, expected 0..9",
+        ),
+        (
+            (1_000_010_001, 1_000_030_000, 5, 5, 0, 0, 0, 0, 1, 1),
+            r"bid_price raw invalid value 1000010001, expected a multiple of 10000 \(precision 5\)",
+        ),
+        (
+            (1_000_010_000, 1_000_030_000, 5, 5, -(10**9), 0, 0, 0, 1, 1),
+            r"bid_size invalid value '-1', expected a value >= 0",
+        ),
+        (
+            (1_000_010_000, 1_000_030_000, 5, 5, 0, 0, 0, 0, -1, 1),
+            r"ts_event invalid value -1, expected UNIX nanoseconds >= 0",
+        ),
+        (
+            (1_000_010_000, 1_000_030_000, 5, 5, 0, 0, 0, 0, 1, -5),
+            r"ts_init invalid value -5, expected UNIX nanoseconds >= 0",
+        ),
     ],
 )
 def test_quote_tick_from_raw_bad_input_raises(args, match):
@@ -89,17 +110,43 @@ def test_quote_tick_from_raw_bad_input_raises(args, match):
 
 def test_quote_tick_constructor_mismatched_precision_raises():
     with pytest.raises(ValidationError, match=r"bid_price precision 5 != ask_price precision 4"):
-        QuoteTick(EURUSD, Price.from_str("1.00001"), Price.from_str("1.0001"),
-                  Quantity.from_int(1), Quantity.from_int(1), 0, 0)
+        QuoteTick(
+            EURUSD,
+            Price.from_str("1.00001"),
+            Price.from_str("1.0001"),
+            Quantity.from_int(1),
+            Quantity.from_int(1),
+            0,
+            0,
+        )
 
 
-@pytest.mark.parametrize("obj", [
-    _quote(),
-    TradeTick(EURUSD, Price.from_str("1.1"), Quantity.from_int(5), AggressorSide.SELLER,
-              TradeId("T-1"), 3, 4),
-    Bar(BAR_TYPE, Price.from_str("1.1"), Price.from_str("1.3"), Price.from_str("1.0"),
-        Price.from_str("1.2"), Quantity.from_int(10), 60, 61, is_revision=True),
-])
+@pytest.mark.parametrize(
+    "obj",
+    [
+        _quote(),
+        TradeTick(
+            EURUSD,
+            Price.from_str("1.1"),
+            Quantity.from_int(5),
+            AggressorSide.SELLER,
+            TradeId("T-1"),
+            3,
+            4,
+        ),
+        Bar(
+            BAR_TYPE,
+            Price.from_str("1.1"),
+            Price.from_str("1.3"),
+            Price.from_str("1.0"),
+            Price.from_str("1.2"),
+            Quantity.from_int(10),
+            60,
+            61,
+            is_revision=True,
+        ),
+    ],
+)
 def test_data_pickle_round_trip_equal(obj):
     clone = pickle.loads(pickle.dumps(obj))
     assert clone == obj
@@ -109,8 +156,9 @@ def test_data_pickle_round_trip_equal(obj):
 
 
 def test_trade_tick_fields_and_repr():
-    trade = TradeTick.from_raw(EURUSD, 1_100_000_000, 1, 5 * 10**9, 0, AggressorSide.BUYER,
-                               TradeId("T-1"), 3, 4)
+    trade = TradeTick.from_raw(
+        EURUSD, 1_100_000_000, 1, 5 * 10**9, 0, AggressorSide.BUYER, TradeId("T-1"), 3, 4
+    )
     assert trade.price == Price.from_str("1.1")
     assert trade.size == Quantity.from_int(5)
     assert trade.aggressor_side == AggressorSide.BUYER
@@ -120,8 +168,16 @@ def test_trade_tick_fields_and_repr():
 @pytest.mark.parametrize(
     ("size_raw", "side", "match"),
     [
-        (0, AggressorSide.BUYER, r"TradeTick EUR/USD.SIM: size invalid value '0', expected a size > 0"),
-        (10**9, 7, r"TradeTick EUR/USD.SIM.aggressor_side: invalid value 7, expected a AggressorSide"),
+        (
+            0,
+            AggressorSide.BUYER,
+            r"TradeTick EUR/USD.SIM: size invalid value '0', expected a size > 0",
+        ),
+        (
+            10**9,
+            7,
+            r"TradeTick EUR/USD.SIM.aggressor_side: invalid value 7, expected a AggressorSide",
+        ),
     ],
 )
 def test_trade_tick_bad_input_raises(size_raw, side, match):
@@ -139,8 +195,16 @@ def test_trade_tick_bad_input_raises(size_raw, side, match):
 )
 def test_bar_inconsistent_prices_raise(o, h, low, c, match):
     with pytest.raises(ValidationError, match=rf"Bar EUR/USD.SIM-1-MINUTE-MID-EXTERNAL: {match}"):
-        Bar(BAR_TYPE, Price.from_str(o), Price.from_str(h), Price.from_str(low),
-            Price.from_str(c), Quantity.from_int(1), 0, 0)
+        Bar(
+            BAR_TYPE,
+            Price.from_str(o),
+            Price.from_str(h),
+            Price.from_str(low),
+            Price.from_str(c),
+            Quantity.from_int(1),
+            0,
+            0,
+        )
 
 
 def test_bar_from_raw_matches_constructor():
@@ -152,19 +216,42 @@ def test_bar_from_raw_matches_constructor():
 
 def test_bar_mixed_precisions_raise():
     with pytest.raises(ValidationError, match=r"high precision 2 != open precision 1"):
-        Bar(BAR_TYPE, Price.from_str("1.1"), Price.from_str("1.20"), Price.from_str("1.0"),
-            Price.from_str("1.1"), Quantity.from_int(1), 0, 0)
+        Bar(
+            BAR_TYPE,
+            Price.from_str("1.1"),
+            Price.from_str("1.20"),
+            Price.from_str("1.0"),
+            Price.from_str("1.1"),
+            Quantity.from_int(1),
+            0,
+            0,
+        )
 
 
 @pytest.mark.parametrize(
     ("text", "step", "aggregation", "price_type", "source"),
     [
-        ("EUR/USD.SIM-1-MINUTE-MID-EXTERNAL", 1, BarAggregation.MINUTE, PriceType.MID,
-         AggregationSource.EXTERNAL),
-        ("BTC-PERP.BINANCE-100-TICK-LAST-INTERNAL", 100, BarAggregation.TICK, PriceType.LAST,
-         AggregationSource.INTERNAL),
-        ("ES.Z4.CME-1-DAY-BID-EXTERNAL", 1, BarAggregation.DAY, PriceType.BID,
-         AggregationSource.EXTERNAL),
+        (
+            "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL",
+            1,
+            BarAggregation.MINUTE,
+            PriceType.MID,
+            AggregationSource.EXTERNAL,
+        ),
+        (
+            "BTC-PERP.BINANCE-100-TICK-LAST-INTERNAL",
+            100,
+            BarAggregation.TICK,
+            PriceType.LAST,
+            AggregationSource.INTERNAL,
+        ),
+        (
+            "ES.Z4.CME-1-DAY-BID-EXTERNAL",
+            1,
+            BarAggregation.DAY,
+            PriceType.BID,
+            AggregationSource.EXTERNAL,
+        ),
     ],
 )
 def test_bar_type_from_str_parses_and_round_trips(text, step, aggregation, price_type, source):
@@ -181,13 +268,34 @@ def test_bar_type_from_str_parses_and_round_trips(text, step, aggregation, price
 @pytest.mark.parametrize(
     ("text", "match"),
     [
-        ("EUR/USD.SIM-1-MINUTE-MID", r"BarType.value: invalid value 'EUR/USD.SIM-1-MINUTE-MID', expected '<instrument>-<step>"),
-        ("EUR/USD.SIM-0-MINUTE-MID-EXTERNAL", r"BarType.value: invalid step '0' in .*expected an integer >= 1"),
-        ("EUR/USD.SIM-x-MINUTE-MID-EXTERNAL", r"BarType.value: invalid value .*expected '<instrument>"),
-        ("EUR/USD.SIM-1-MINUTES-MID-EXTERNAL", r"BarType.value: invalid aggregation 'MINUTES' .*expected one of TICK"),
-        ("EUR/USD.SIM-1-MINUTE-MIDDLE-EXTERNAL", r"BarType.value: invalid price type 'MIDDLE' .*expected one of BID"),
-        ("EUR/USD.SIM-1-MINUTE-MID-OUTSIDE", r"BarType.value: invalid aggregation source 'OUTSIDE' .*expected EXTERNAL or INTERNAL"),
-        ("EURUSD-1-MINUTE-MID-EXTERNAL", r"BarType.value: invalid instrument id 'EURUSD' .*expected '<symbol>.<venue>'"),
+        (
+            "EUR/USD.SIM-1-MINUTE-MID",
+            r"BarType.value: invalid value 'EUR/USD.SIM-1-MINUTE-MID', expected '<instrument>-<step>",
+        ),
+        (
+            "EUR/USD.SIM-0-MINUTE-MID-EXTERNAL",
+            r"BarType.value: invalid step '0' in .*expected an integer >= 1",
+        ),
+        (
+            "EUR/USD.SIM-x-MINUTE-MID-EXTERNAL",
+            r"BarType.value: invalid value .*expected '<instrument>",
+        ),
+        (
+            "EUR/USD.SIM-1-MINUTES-MID-EXTERNAL",
+            r"BarType.value: invalid aggregation 'MINUTES' .*expected one of TICK",
+        ),
+        (
+            "EUR/USD.SIM-1-MINUTE-MIDDLE-EXTERNAL",
+            r"BarType.value: invalid price type 'MIDDLE' .*expected one of BID",
+        ),
+        (
+            "EUR/USD.SIM-1-MINUTE-MID-OUTSIDE",
+            r"BarType.value: invalid aggregation source 'OUTSIDE' .*expected EXTERNAL or INTERNAL",
+        ),
+        (
+            "EURUSD-1-MINUTE-MID-EXTERNAL",
+            r"BarType.value: invalid instrument id 'EURUSD' .*expected '<symbol>.<venue>'",
+        ),
         ("", r"BarType.value: invalid value ''"),
     ],
 )
@@ -203,7 +311,8 @@ def test_bar_type_from_str_non_string_raises():
 
 _symbol = st.text(
     alphabet=st.characters(whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters="/-._"),
-    min_size=1, max_size=12,
+    min_size=1,
+    max_size=12,
 ).filter(lambda s: s == s.strip() and not s.startswith(".") and not s.endswith("."))
 _venue = st.text(alphabet=st.characters(whitelist_categories=("Lu", "Nd")), min_size=1, max_size=8)
 
@@ -252,9 +361,18 @@ def test_bar_specification_without_fixed_duration_raises(spec):
 @pytest.mark.parametrize(
     ("args", "match"),
     [
-        ((0, BarAggregation.MINUTE, PriceType.BID), r"step invalid value 0, expected an integer >= 1"),
-        ((1, 99, PriceType.BID), r"BarSpecification.aggregation: invalid value 99, expected a BarAggregation"),
-        ((1, BarAggregation.MINUTE, 0), r"BarSpecification.price_type: invalid value 0, expected a PriceType"),
+        (
+            (0, BarAggregation.MINUTE, PriceType.BID),
+            r"step invalid value 0, expected an integer >= 1",
+        ),
+        (
+            (1, 99, PriceType.BID),
+            r"BarSpecification.aggregation: invalid value 99, expected a BarAggregation",
+        ),
+        (
+            (1, BarAggregation.MINUTE, 0),
+            r"BarSpecification.price_type: invalid value 0, expected a PriceType",
+        ),
     ],
 )
 def test_bar_specification_bad_input_raises(args, match):
@@ -287,5 +405,7 @@ def test_data_type_topic_sorted_metadata_and_equality():
 
 
 def test_data_type_non_data_type_raises():
-    with pytest.raises(InvalidTypeError, match=r"DataType.type: invalid type int, expected a subclass of Data"):
+    with pytest.raises(
+        InvalidTypeError, match=r"DataType.type: invalid type int, expected a subclass of Data"
+    ):
         DataType(int)

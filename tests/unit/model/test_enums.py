@@ -70,17 +70,27 @@ def test_enum_from_str_invalid_raises_listing_members(cls, value, shown):
 
 
 def test_enum_from_str_error_lists_all_members_of_its_enum():
-    with pytest.raises(ValidationError, match=r"^OmsType: invalid name 'x', expected one of UNSPECIFIED, NETTING, HEDGING$"):
+    with pytest.raises(
+        ValidationError,
+        match=r"^OmsType: invalid name 'x', expected one of UNSPECIFIED, NETTING, HEDGING$",
+    ):
         OmsType.from_str("x")
 
 
 @pytest.mark.parametrize(
     ("member", "value"),
     [
-        (OrderSide.NO_ORDER_SIDE, 0), (OrderSide.BUY, 1), (OrderSide.SELL, 2),
-        (OrderType.MARKET, 1), (OrderType.TRAILING_STOP_LIMIT, 9),
-        (TimeInForce.DAY, 5), (BarAggregation.DAY, 14), (OrderStatus.FILLED, 14),
-        (CurrencyType.CRYPTO, 1), (CurrencyType.FIAT, 2), (TriggerType.INDEX_PRICE, 9),
+        (OrderSide.NO_ORDER_SIDE, 0),
+        (OrderSide.BUY, 1),
+        (OrderSide.SELL, 2),
+        (OrderType.MARKET, 1),
+        (OrderType.TRAILING_STOP_LIMIT, 9),
+        (TimeInForce.DAY, 5),
+        (BarAggregation.DAY, 14),
+        (OrderStatus.FILLED, 14),
+        (CurrencyType.CRYPTO, 1),
+        (CurrencyType.FIAT, 2),
+        (TriggerType.INDEX_PRICE, 9),
     ],
 )
 def test_enum_values_follow_documented_numbering(member, value):

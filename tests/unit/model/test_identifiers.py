@@ -24,10 +24,23 @@ from core.model.identifiers import (
     VenueOrderId,
 )
 
-PLAIN = [Symbol, Venue, ComponentId, ClientId, ExecAlgorithmId, ActorId, ClientOrderId,
-         VenueOrderId, OrderListId, PositionId, TradeId]
+PLAIN = [
+    Symbol,
+    Venue,
+    ComponentId,
+    ClientId,
+    ExecAlgorithmId,
+    ActorId,
+    ClientOrderId,
+    VenueOrderId,
+    OrderListId,
+    PositionId,
+    TradeId,
+]
 ALL_VALUES = [(cls, "A-1") for cls in PLAIN] + [
-    (TraderId, "TRADER-001"), (StrategyId, "EMACross-001"), (AccountId, "SIM-001"),
+    (TraderId, "TRADER-001"),
+    (StrategyId, "EMACross-001"),
+    (AccountId, "SIM-001"),
 ]
 
 
@@ -76,7 +89,9 @@ def test_identifier_invalid_value_raises(cls, value, expected):
 
 
 @pytest.mark.parametrize("cls", PLAIN + [TraderId, StrategyId, AccountId], ids=lambda c: c.__name__)
-@pytest.mark.parametrize(("value", "type_name"), [(None, "NoneType"), (1, "int"), (b"A-1", "bytes")])
+@pytest.mark.parametrize(
+    ("value", "type_name"), [(None, "NoneType"), (1, "int"), (b"A-1", "bytes")]
+)
 def test_identifier_wrong_type_raises(cls, value, type_name):
     with pytest.raises(
         InvalidTypeError, match=rf"^{cls.__name__}\.value: invalid type {type_name}, expected str$"
@@ -102,7 +117,9 @@ def test_identifier_orders_by_value():
 
 @pytest.mark.parametrize("op", ["<", "<=", ">", ">="])
 def test_identifier_ordering_across_types_raises(op):
-    with pytest.raises(TypeError, match=rf"'{op}' not supported between instances of '.*Symbol' and '.*Venue'"):
+    with pytest.raises(
+        TypeError, match=rf"'{op}' not supported between instances of '.*Symbol' and '.*Venue'"
+    ):
         eval(f"Symbol('A') {op} Venue('B')")
 
 
@@ -134,10 +151,14 @@ def test_identifier_allows_inner_spaces_and_quotes():
 def test_instrument_id_from_str_splits_at_last_dot(text, symbol, venue):
     instrument_id = InstrumentId.from_str(text)
     assert (instrument_id.value, instrument_id.symbol, instrument_id.venue) == (
-        text, Symbol(symbol), Venue(venue),
+        text,
+        Symbol(symbol),
+        Venue(venue),
     )
     assert instrument_id == InstrumentId(Symbol(symbol), Venue(venue))
-    assert hash(instrument_id) == hash(InstrumentId(Symbol(symbol), Venue(venue))) == _fnv1a_hash(text)
+    assert (
+        hash(instrument_id) == hash(InstrumentId(Symbol(symbol), Venue(venue))) == _fnv1a_hash(text)
+    )
     assert str(instrument_id) == text
     assert repr(instrument_id) == f"InstrumentId('{text}')"
 
@@ -152,7 +173,11 @@ def test_instrument_id_from_str_splits_at_last_dot(text, symbol, venue):
         ("EURUSD.SIM.", "value", "'<symbol>.<venue>' such as 'EUR/USD.SIM'"),
         (" EURUSD.SIM", "value", "a string without leading or trailing whitespace"),
         ("EURUSD.SIM\n", "value", "a string without leading or trailing whitespace"),
-        ("EUR\tUSD.SIM", "value", "a string of printable characters (no control characters or non-ASCII spaces)"),
+        (
+            "EUR\tUSD.SIM",
+            "value",
+            "a string of printable characters (no control characters or non-ASCII spaces)",
+        ),
         # these built a Symbol/Venue that their own constructors reject
         ("EURUSD .SIM", "symbol", "a string without leading or trailing whitespace"),
         ("EURUSD. SIM", "venue", "a string without leading or trailing whitespace"),
@@ -173,7 +198,9 @@ def test_instrument_id_from_str_invalid_raises(text, field, expected):
 
 @pytest.mark.parametrize(("value", "type_name"), [(None, "NoneType"), (5, "int")])
 def test_instrument_id_from_str_wrong_type_raises(value, type_name):
-    with pytest.raises(InvalidTypeError, match=rf"^InstrumentId\.value: invalid type {type_name}, expected str$"):
+    with pytest.raises(
+        InvalidTypeError, match=rf"^InstrumentId\.value: invalid type {type_name}, expected str$"
+    ):
         InstrumentId.from_str(value)
 
 
@@ -197,7 +224,8 @@ def test_instrument_id_pickle_round_trip_keeps_parts(text):
     restored = pickle.loads(pickle.dumps(InstrumentId.from_str(text)))
     assert restored == InstrumentId.from_str(text)
     assert (restored.symbol, restored.venue) == (
-        InstrumentId.from_str(text).symbol, InstrumentId.from_str(text).venue,
+        InstrumentId.from_str(text).symbol,
+        InstrumentId.from_str(text).venue,
     )
 
 
@@ -247,7 +275,9 @@ def test_strategy_id_external_and_tag():
     assert pickle.loads(pickle.dumps(StrategyId("EXTERNAL"))).is_external() is True
 
 
-@pytest.mark.parametrize(("value", "issuer", "number"), [("SIM-001", "SIM", "001"), ("IB-U-123", "IB", "U-123")])
+@pytest.mark.parametrize(
+    ("value", "issuer", "number"), [("SIM-001", "SIM", "001"), ("IB-U-123", "IB", "U-123")]
+)
 def test_account_id_issuer_and_id_split_at_first_hyphen(value, issuer, number):
     account_id = AccountId(value)
     assert (account_id.get_issuer(), account_id.get_id()) == (issuer, number)

@@ -54,7 +54,12 @@ def test_default_fx_ccy_jpy_quote_has_three_decimals():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1.123456, "1.12346"), ("1.123455", "1.12346"), (Decimal("1.123445"), "1.12344"), (2, "2.00000")],
+    [
+        (1.123456, "1.12346"),
+        ("1.123455", "1.12346"),
+        (Decimal("1.123445"), "1.12344"),
+        (2, "2.00000"),
+    ],
 )
 def test_make_price_rounds_half_even_to_precision(value, expected):
     price = EURUSD.make_price(value)
@@ -142,33 +147,63 @@ def test_futures_contract_multiplier_in_notional():
 @pytest.mark.parametrize(
     ("overrides", "match"),
     [
-        ({"price_increment": Price.from_str("0.0001")},
-         r"price_increment 0.0001 has precision 4, expected price_precision 5"),
-        ({"price_increment": Price.from_str("0.00000")}, r"price_increment 0.00000 invalid, expected > 0"),
-        ({"size_increment": Quantity.from_str("0.1")},
-         r"size_increment 0.1 has precision 1, expected size_precision 0"),
+        (
+            {"price_increment": Price.from_str("0.0001")},
+            r"price_increment 0.0001 has precision 4, expected price_precision 5",
+        ),
+        (
+            {"price_increment": Price.from_str("0.00000")},
+            r"price_increment 0.00000 invalid, expected > 0",
+        ),
+        (
+            {"size_increment": Quantity.from_str("0.1")},
+            r"size_increment 0.1 has precision 1, expected size_precision 0",
+        ),
         ({"price_precision": 10}, r"price_precision 10 invalid, expected 0..9"),
         ({"multiplier": Quantity.from_int(0)}, r"multiplier 0 invalid, expected > 0"),
         ({"lot_size": Quantity.from_int(0)}, r"lot_size 0 invalid, expected > 0"),
-        ({"min_quantity": Quantity.from_int(10), "max_quantity": Quantity.from_int(1)},
-         r"min_quantity 10 > max_quantity 1, expected min_quantity <= max_quantity"),
-        ({"min_price": Price.from_str("2.00000"), "max_price": Price.from_str("1.00000")},
-         r"min_price 2.00000 > max_price 1.00000"),
-        ({"margin_init": Decimal("-0.1")}, r"margin_init invalid value Decimal\('-0.1'\), expected a rate >= 0"),
+        (
+            {"min_quantity": Quantity.from_int(10), "max_quantity": Quantity.from_int(1)},
+            r"min_quantity 10 > max_quantity 1, expected min_quantity <= max_quantity",
+        ),
+        (
+            {"min_price": Price.from_str("2.00000"), "max_price": Price.from_str("1.00000")},
+            r"min_price 2.00000 > max_price 1.00000",
+        ),
+        (
+            {"margin_init": Decimal("-0.1")},
+            r"margin_init invalid value Decimal\('-0.1'\), expected a rate >= 0",
+        ),
         ({"maker_fee": "abc"}, r"maker_fee invalid value 'abc', expected a decimal number"),
         ({"ts_init": -1}, r"ts_init invalid value -1"),
     ],
 )
 def test_instrument_bad_specification_raises(overrides, match):
-    with pytest.raises(ValidationError, match=rf"CurrencyPair.*{match}" if "ts_init" not in match else match):
+    with pytest.raises(
+        ValidationError, match=rf"CurrencyPair.*{match}" if "ts_init" not in match else match
+    ):
         _pair(**overrides)
 
 
 def test_futures_contract_activation_after_expiration_raises():
-    with pytest.raises(ValidationError, match=r"activation_ns 5 >= expiration_ns 5, expected activation before expiration"):
+    with pytest.raises(
+        ValidationError,
+        match=r"activation_ns 5 >= expiration_ns 5, expected activation before expiration",
+    ):
         FuturesContract(
-            InstrumentId.from_str("ESZ4.XCME"), Symbol("ESZ4"), AssetClass.INDEX, USD, 2,
-            Price.from_str("0.25"), Quantity.from_int(50), None, "ES", 5, 5, 0, 0,
+            InstrumentId.from_str("ESZ4.XCME"),
+            Symbol("ESZ4"),
+            AssetClass.INDEX,
+            USD,
+            2,
+            Price.from_str("0.25"),
+            Quantity.from_int(50),
+            None,
+            "ES",
+            5,
+            5,
+            0,
+            0,
         )
 
 

@@ -87,31 +87,111 @@ def test_quantity_valid_value_has_exact_raw(value, precision, raw):
 @pytest.mark.parametrize(
     ("value", "precision", "error", "match"),
     [
-        (MAX + 1, 0, FixedPointOverflow, r"\.value: 9223372037 is out of range, expected -9223372036\.\.9223372036"),
-        ("9223372036.000000001", 9, FixedPointOverflow, r"\.value: '9223372036\.000000001' is out of range, expected"),
+        (
+            MAX + 1,
+            0,
+            FixedPointOverflow,
+            r"\.value: 9223372037 is out of range, expected -9223372036\.\.9223372036",
+        ),
+        (
+            "9223372036.000000001",
+            9,
+            FixedPointOverflow,
+            r"\.value: '9223372036\.000000001' is out of range, expected",
+        ),
         (1e22, 0, FixedPointOverflow, r"\.value: '1e\+22' is out of range, expected"),
         (float("nan"), 2, ValidationError, r"\.value: invalid value nan, expected a finite number"),
         (float("inf"), 2, ValidationError, r"\.value: invalid value inf, expected a finite number"),
-        (float("-inf"), 2, ValidationError, r"\.value: invalid value -inf, expected a finite number"),
-        (Decimal("NaN"), 2, ValidationError, r"\.value: invalid value Decimal\('NaN'\), expected a finite number"),
-        (Decimal("sNaN"), 2, ValidationError, r"\.value: invalid value Decimal\('sNaN'\), expected a finite number"),
-        (Decimal("Infinity"), 2, ValidationError, r"\.value: invalid value Decimal\('Infinity'\), expected a finite number"),
-        ("1.005", 2, ValidationError, r"\.value: invalid value '1\.005', expected at most 2 decimals \(the precision\)"),
-        (1.005, 2, ValidationError, r"\.value: invalid value 1\.005, expected at most 2 decimals \(the precision\)"),
-        (Decimal("0.5"), 0, ValidationError, r"\.value: invalid value Decimal\('0\.5'\), expected at most 0 decimals"),
-        ("0.0000000001", 9, ValidationError, r"\.value: invalid value '0\.0000000001', expected at most 9 decimals \(got precision 10\)"),
-        (1e-10, 9, ValidationError, r"\.value: invalid value '1e-10', expected at most 9 decimals \(got precision 10\)"),
-        ("abc", 2, ValidationError, r"\.value: invalid value 'abc', expected a decimal number such as '1\.2345'"),
+        (
+            float("-inf"),
+            2,
+            ValidationError,
+            r"\.value: invalid value -inf, expected a finite number",
+        ),
+        (
+            Decimal("NaN"),
+            2,
+            ValidationError,
+            r"\.value: invalid value Decimal\('NaN'\), expected a finite number",
+        ),
+        (
+            Decimal("sNaN"),
+            2,
+            ValidationError,
+            r"\.value: invalid value Decimal\('sNaN'\), expected a finite number",
+        ),
+        (
+            Decimal("Infinity"),
+            2,
+            ValidationError,
+            r"\.value: invalid value Decimal\('Infinity'\), expected a finite number",
+        ),
+        (
+            "1.005",
+            2,
+            ValidationError,
+            r"\.value: invalid value '1\.005', expected at most 2 decimals \(the precision\)",
+        ),
+        (
+            1.005,
+            2,
+            ValidationError,
+            r"\.value: invalid value 1\.005, expected at most 2 decimals \(the precision\)",
+        ),
+        (
+            Decimal("0.5"),
+            0,
+            ValidationError,
+            r"\.value: invalid value Decimal\('0\.5'\), expected at most 0 decimals",
+        ),
+        (
+            "0.0000000001",
+            9,
+            ValidationError,
+            r"\.value: invalid value '0\.0000000001', expected at most 9 decimals \(got precision 10\)",
+        ),
+        (
+            1e-10,
+            9,
+            ValidationError,
+            r"\.value: invalid value '1e-10', expected at most 9 decimals \(got precision 10\)",
+        ),
+        (
+            "abc",
+            2,
+            ValidationError,
+            r"\.value: invalid value 'abc', expected a decimal number such as '1\.2345'",
+        ),
         (1, 10, ValidationError, r"\.precision: invalid value 10, expected 0\.\.9"),
         (1, -1, ValidationError, r"\.precision: invalid value -1, expected 0\.\.9"),
         (1, 2**40, ValidationError, r"\.precision: invalid value 1099511627776, expected 0\.\.9"),
         (1, "2", InvalidTypeError, r"\.precision: invalid type str, expected int"),
         (1, 2.0, InvalidTypeError, r"\.precision: invalid type float, expected int"),
         (1, True, InvalidTypeError, r"\.precision: invalid type bool, expected int"),
-        (True, 0, InvalidTypeError, r"\.value: invalid type bool, expected int, float, Decimal or str"),
-        (None, 0, InvalidTypeError, r"\.value: invalid type NoneType, expected int, float, Decimal or str"),
-        (b"1", 0, InvalidTypeError, r"\.value: invalid type bytes, expected int, float, Decimal or str"),
-        ([1], 0, InvalidTypeError, r"\.value: invalid type list, expected int, float, Decimal or str"),
+        (
+            True,
+            0,
+            InvalidTypeError,
+            r"\.value: invalid type bool, expected int, float, Decimal or str",
+        ),
+        (
+            None,
+            0,
+            InvalidTypeError,
+            r"\.value: invalid type NoneType, expected int, float, Decimal or str",
+        ),
+        (
+            b"1",
+            0,
+            InvalidTypeError,
+            r"\.value: invalid type bytes, expected int, float, Decimal or str",
+        ),
+        (
+            [1],
+            0,
+            InvalidTypeError,
+            r"\.value: invalid type list, expected int, float, Decimal or str",
+        ),
     ],
 )
 def test_fixed_point_invalid_value_raises_with_type_field_and_expectation(
@@ -185,9 +265,37 @@ def test_price_from_str_valid_has_exact_raw_and_precision(text, raw, precision, 
 
 @pytest.mark.parametrize(
     "text",
-    ["", " 1", "1 ", "--1", "1..2", "_1", "1_", "1__0", "1._5", "1_.5", "+", "-", ".", "e5",
-     "1e", "1e+", "1e_5", "1e5.0", "1e5e5", "nan", "NaN", "inf", "-Infinity", "0x10", "1,5",
-     "1\x00", "١", "1 000", "abc"],
+    [
+        "",
+        " 1",
+        "1 ",
+        "--1",
+        "1..2",
+        "_1",
+        "1_",
+        "1__0",
+        "1._5",
+        "1_.5",
+        "+",
+        "-",
+        ".",
+        "e5",
+        "1e",
+        "1e+",
+        "1e_5",
+        "1e5.0",
+        "1e5e5",
+        "nan",
+        "NaN",
+        "inf",
+        "-Infinity",
+        "0x10",
+        "1,5",
+        "1\x00",
+        "١",
+        "1 000",
+        "abc",
+    ],
 )
 def test_price_from_str_malformed_raises(text):
     with pytest.raises(
@@ -200,23 +308,63 @@ def test_price_from_str_malformed_raises(text):
 @pytest.mark.parametrize(
     ("text", "error", "match"),
     [
-        ("9223372037", FixedPointOverflow, r"'9223372037' is out of range, expected -9223372036\.\.9223372036"),
+        (
+            "9223372037",
+            FixedPointOverflow,
+            r"'9223372037' is out of range, expected -9223372036\.\.9223372036",
+        ),
         ("-9223372037", FixedPointOverflow, r"'-9223372037' is out of range"),
         ("9223372036.000000001", FixedPointOverflow, r"'9223372036\.000000001' is out of range"),
         ("1e10", FixedPointOverflow, r"'1e10' is out of range"),
         ("1E+100000", FixedPointOverflow, r"'1E\+100000' is out of range"),
-        ("99999999999999999999999", FixedPointOverflow, r"'99999999999999999999999' is out of range"),
+        (
+            "99999999999999999999999",
+            FixedPointOverflow,
+            r"'99999999999999999999999' is out of range",
+        ),
         # 20 significant digits times 10**10 wrapped the int128 to Price(-4358569989)
-        ("17100000000000000000e10", FixedPointOverflow, r"'17100000000000000000e10' is out of range"),
-        ("18446744073709551615e10", FixedPointOverflow, r"'18446744073709551615e10' is out of range"),
-        ("0.0000000001", ValidationError, r"invalid value '0\.0000000001', expected at most 9 decimals \(got precision 10\)$"),
-        ("0.1234567890", ValidationError, r"invalid value '0\.1234567890', expected at most 9 decimals \(got precision 10\)$"),
-        ("1e-10", ValidationError, r"invalid value '1e-10', expected at most 9 decimals \(got precision 10\)$"),
-        ("0e-20", ValidationError, r"invalid value '0e-20', expected at most 9 decimals \(got precision 20\)$"),
+        (
+            "17100000000000000000e10",
+            FixedPointOverflow,
+            r"'17100000000000000000e10' is out of range",
+        ),
+        (
+            "18446744073709551615e10",
+            FixedPointOverflow,
+            r"'18446744073709551615e10' is out of range",
+        ),
+        (
+            "0.0000000001",
+            ValidationError,
+            r"invalid value '0\.0000000001', expected at most 9 decimals \(got precision 10\)$",
+        ),
+        (
+            "0.1234567890",
+            ValidationError,
+            r"invalid value '0\.1234567890', expected at most 9 decimals \(got precision 10\)$",
+        ),
+        (
+            "1e-10",
+            ValidationError,
+            r"invalid value '1e-10', expected at most 9 decimals \(got precision 10\)$",
+        ),
+        (
+            "0e-20",
+            ValidationError,
+            r"invalid value '0e-20', expected at most 9 decimals \(got precision 20\)$",
+        ),
         # exponents over 3 digits were reported as malformed
-        ("1E-100000", ValidationError, r"invalid value '1E-100000', expected at most 9 decimals \(got precision 100000\)$"),
+        (
+            "1E-100000",
+            ValidationError,
+            r"invalid value '1E-100000', expected at most 9 decimals \(got precision 100000\)$",
+        ),
         # too fine wins over too long: a 20-decimal 1 is not an overflow
-        ("1.00000000000000000000", ValidationError, r"invalid value '1\.00000000000000000000', expected at most 9 decimals \(got precision 20\)$"),
+        (
+            "1.00000000000000000000",
+            ValidationError,
+            r"invalid value '1\.00000000000000000000', expected at most 9 decimals \(got precision 20\)$",
+        ),
     ],
 )
 def test_price_from_str_out_of_range_or_too_fine_raises(text, error, match):
@@ -224,16 +372,21 @@ def test_price_from_str_out_of_range_or_too_fine_raises(text, error, match):
         Price.from_str(text)
 
 
-@pytest.mark.parametrize(("cls", "name"), [(Price, "Price"), (Quantity, "Quantity"), (Money, "Money")])
+@pytest.mark.parametrize(
+    ("cls", "name"), [(Price, "Price"), (Quantity, "Quantity"), (Money, "Money")]
+)
 @pytest.mark.parametrize(("value", "type_name"), [(None, "NoneType"), (1, "int"), (b"1", "bytes")])
 def test_from_str_wrong_type_raises(cls, name, value, type_name):
-    with pytest.raises(InvalidTypeError, match=rf"^{name}\.value: invalid type {type_name}, expected str$"):
+    with pytest.raises(
+        InvalidTypeError, match=rf"^{name}\.value: invalid type {type_name}, expected str$"
+    ):
         cls.from_str(value)
 
 
 def test_quantity_from_str_negative_raises():
     with pytest.raises(
-        ValidationError, match=r"^Quantity\.value: invalid value '-1\.5', expected a non-negative quantity$"
+        ValidationError,
+        match=r"^Quantity\.value: invalid value '-1\.5', expected a non-negative quantity$",
     ):
         Quantity.from_str("-1.5")
 
@@ -247,8 +400,13 @@ def test_quantity_from_str_parses_like_price():
 
 @pytest.mark.parametrize(
     ("raw", "precision", "text"),
-    [(0, 0, "0"), (1, 9, "0.000000001"), (RAW_MAX, 0, "9223372036"), (-RAW_MAX, 2, "-9223372036.00"),
-     (1_230_000_000, 2, "1.23")],
+    [
+        (0, 0, "0"),
+        (1, 9, "0.000000001"),
+        (RAW_MAX, 0, "9223372036"),
+        (-RAW_MAX, 2, "-9223372036.00"),
+        (1_230_000_000, 2, "1.23"),
+    ],
 )
 def test_price_from_raw_valid_round_trips(raw, precision, text):
     price = Price.from_raw(raw, precision)
@@ -259,11 +417,26 @@ def test_price_from_raw_valid_round_trips(raw, precision, text):
 @pytest.mark.parametrize(
     ("raw", "precision", "error", "match"),
     [
-        (RAW_MAX + 1, 9, FixedPointOverflow, r"\.raw: 9223372036000000001 is out of range, expected -9223372036000000000\.\.9223372036000000000$"),
+        (
+            RAW_MAX + 1,
+            9,
+            FixedPointOverflow,
+            r"\.raw: 9223372036000000001 is out of range, expected -9223372036000000000\.\.9223372036000000000$",
+        ),
         (2**63, 9, FixedPointOverflow, r"\.raw: 9223372036854775808 is out of range"),
         (-(2**70), 9, FixedPointOverflow, r"\.raw: -1180591620717411303424 is out of range"),
-        (5, 0, ValidationError, r"\.raw: invalid value 5, expected a multiple of 1000000000 for precision 0$"),
-        (15, 8, ValidationError, r"\.raw: invalid value 15, expected a multiple of 10 for precision 8$"),
+        (
+            5,
+            0,
+            ValidationError,
+            r"\.raw: invalid value 5, expected a multiple of 1000000000 for precision 0$",
+        ),
+        (
+            15,
+            8,
+            ValidationError,
+            r"\.raw: invalid value 15, expected a multiple of 10 for precision 8$",
+        ),
         (0, 10, ValidationError, r"\.precision: invalid value 10, expected 0\.\.9$"),
         (1.0, 9, InvalidTypeError, r"\.raw: invalid type float, expected int$"),
         (True, 9, InvalidTypeError, r"\.raw: invalid type bool, expected int$"),
@@ -278,7 +451,8 @@ def test_fixed_point_from_raw_invalid_raises(cls, raw, precision, error, match):
 
 def test_quantity_from_raw_negative_raises():
     with pytest.raises(
-        ValidationError, match=r"^Quantity\.raw: invalid value -10, expected a non-negative raw value$"
+        ValidationError,
+        match=r"^Quantity\.raw: invalid value -10, expected a non-negative raw value$",
     ):
         Quantity.from_raw(-10, 9)
 
@@ -292,9 +466,11 @@ def test_fixed_point_from_int_has_precision_zero(cls):
 @pytest.mark.parametrize("cls", [Price, Quantity])
 @pytest.mark.parametrize(
     ("value", "match"),
-    [(1.0, r"\.value: invalid type float, expected int$"),
-     (True, r"\.value: invalid type bool, expected int, float, Decimal or str$"),
-     ("1", r"\.value: invalid type str, expected int$")],
+    [
+        (1.0, r"\.value: invalid type float, expected int$"),
+        (True, r"\.value: invalid type bool, expected int, float, Decimal or str$"),
+        ("1", r"\.value: invalid type str, expected int$"),
+    ],
 )
 def test_fixed_point_from_int_non_int_raises(cls, value, match):
     with pytest.raises(InvalidTypeError, match=rf"^{cls.__name__}{match}"):
@@ -318,7 +494,9 @@ def test_fixed_point_from_int_non_int_raises(cls, value, match):
         (lambda: Q("1") - Q("1.000"), Quantity, "0.000", 3),
     ],
 )
-def test_fixed_point_same_type_add_sub_keeps_type_and_max_precision(expr, result_type, text, precision):
+def test_fixed_point_same_type_add_sub_keeps_type_and_max_precision(
+    expr, result_type, text, precision
+):
     result = expr()
     assert type(result) is result_type
     assert (str(result), result.precision) == (text, precision)
@@ -335,12 +513,30 @@ def test_quantity_sub_negative_result_raises():
 @pytest.mark.parametrize(
     ("expr", "match"),
     [
-        (lambda: Price(MAX, 0) + Price(1, 0), r"^Price: arithmetic result 9223372037 is out of range, expected -9223372036\.\.9223372036$"),
-        (lambda: Price(-MAX, 0) - Price(1, 0), r"^Price: arithmetic result -9223372037 is out of range"),
-        (lambda: Price(-MAX, 0) - P("0.5"), r"^Price: arithmetic result -9223372036\.5 is out of range"),
-        (lambda: Quantity(MAX, 0) + Q("0.000000001"), r"^Quantity: arithmetic result 9223372036\.000000001 is out of range"),
-        (lambda: Money(MAX, USD) + Money("0.01", USD), r"^Money: arithmetic result 9223372036\.01 is out of range"),
-        (lambda: Money(-MAX, USD) - Money(MAX, USD), r"^Money: arithmetic result -18446744072 is out of range"),
+        (
+            lambda: Price(MAX, 0) + Price(1, 0),
+            r"^Price: arithmetic result 9223372037 is out of range, expected -9223372036\.\.9223372036$",
+        ),
+        (
+            lambda: Price(-MAX, 0) - Price(1, 0),
+            r"^Price: arithmetic result -9223372037 is out of range",
+        ),
+        (
+            lambda: Price(-MAX, 0) - P("0.5"),
+            r"^Price: arithmetic result -9223372036\.5 is out of range",
+        ),
+        (
+            lambda: Quantity(MAX, 0) + Q("0.000000001"),
+            r"^Quantity: arithmetic result 9223372036\.000000001 is out of range",
+        ),
+        (
+            lambda: Money(MAX, USD) + Money("0.01", USD),
+            r"^Money: arithmetic result 9223372036\.01 is out of range",
+        ),
+        (
+            lambda: Money(-MAX, USD) - Money(MAX, USD),
+            r"^Money: arithmetic result -18446744072 is out of range",
+        ),
     ],
 )
 def test_fixed_point_arithmetic_leaving_range_raises_overflow(expr, match):
@@ -450,8 +646,14 @@ def test_money_add_sub_same_currency_returns_money():
 @pytest.mark.parametrize(
     ("expr", "match"),
     [
-        (lambda: Money(1, USD) + Money(1, EUR), r"^Money: cannot add 1\.00 USD and 1\.00 EUR, expected amounts of one currency$"),
-        (lambda: Money(1, USD) - Money(1, EUR), r"^Money: cannot subtract 1\.00 USD and 1\.00 EUR, expected amounts of one currency$"),
+        (
+            lambda: Money(1, USD) + Money(1, EUR),
+            r"^Money: cannot add 1\.00 USD and 1\.00 EUR, expected amounts of one currency$",
+        ),
+        (
+            lambda: Money(1, USD) - Money(1, EUR),
+            r"^Money: cannot subtract 1\.00 USD and 1\.00 EUR, expected amounts of one currency$",
+        ),
         (lambda: Money(1, USD) < Money(1, EUR), r"^Money: cannot compare 1\.00 USD and 1\.00 EUR"),
         (lambda: Money(1, USD) <= Money(1, EUR), r"^Money: cannot compare"),
         (lambda: Money(1, USD) > Money(1, EUR), r"^Money: cannot compare"),
@@ -470,8 +672,13 @@ def test_money_other_currency_equality_is_false():
 
 @pytest.mark.parametrize(
     "expr",
-    [lambda: P("1") / 0, lambda: P("1") // 0, lambda: P("1") / P("0"), lambda: Money(1, USD) / 0,
-     lambda: 1 / P("0")],
+    [
+        lambda: P("1") / 0,
+        lambda: P("1") // 0,
+        lambda: P("1") / P("0"),
+        lambda: Money(1, USD) / 0,
+        lambda: 1 / P("0"),
+    ],
 )
 def test_fixed_point_division_by_zero_raises_decimal_division_by_zero(expr):
     with pytest.raises(decimal.DivisionByZero, match=r"DivisionByZero"):
@@ -496,7 +703,10 @@ def test_fixed_point_division_by_float_zero_raises_zero_division_error():
         (lambda: "1" + P("1"), r'can only concatenate str \(not ".*Price"\) to str'),
         (lambda: P("1") * None, r"unsupported operand type\(s\) for \*: '.*Price' and 'NoneType'"),
         (lambda: Money(1, USD) - [1], r"unsupported operand type\(s\) for -: '.*Money' and 'list'"),
-        (lambda: Q("1") / object(), r"unsupported operand type\(s\) for /: '.*Quantity' and 'object'"),
+        (
+            lambda: Q("1") / object(),
+            r"unsupported operand type\(s\) for /: '.*Quantity' and 'object'",
+        ),
     ],
 )
 def test_fixed_point_arithmetic_with_unsupported_type_raises_type_error(expr, match):
@@ -546,7 +756,12 @@ def test_fixed_point_comparison_uses_exact_values(left, right, lt, eq):
 def test_fixed_point_comparison_with_nan_is_unordered(value):
     nan = float("nan")
     assert (value == nan, value != nan, value < nan, value <= nan, value > nan, value >= nan) == (
-        False, True, False, False, False, False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
     )
 
 
@@ -558,8 +773,13 @@ def test_fixed_point_comparison_with_decimal_nan_is_false(value):
 
 @pytest.mark.parametrize(
     ("left", "right"),
-    [(P("1"), "1"), (P("1"), None), (Money(1, USD), P("1")), (P("1"), Money(1, USD)),
-     (Q("1"), Money(1, USD))],
+    [
+        (P("1"), "1"),
+        (P("1"), None),
+        (Money(1, USD), P("1")),
+        (P("1"), Money(1, USD)),
+        (Q("1"), Money(1, USD)),
+    ],
 )
 def test_fixed_point_unrelated_type_is_unequal_and_unordered(left, right):
     assert (left == right) is False
@@ -613,8 +833,16 @@ def test_money_same_amount_other_currency_are_distinct_keys():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(P("0"), False), (P("0.000"), False), (P("-0"), False), (P("0.000000001"), True),
-     (P("-1"), True), (Q("0"), False), (Money(0, USD), False), (Money("0.01", USD), True)],
+    [
+        (P("0"), False),
+        (P("0.000"), False),
+        (P("-0"), False),
+        (P("0.000000001"), True),
+        (P("-1"), True),
+        (Q("0"), False),
+        (Money(0, USD), False),
+        (Money("0.01", USD), True),
+    ],
 )
 def test_fixed_point_bool_is_nonzero(value, expected):
     assert bool(value) is expected
@@ -622,9 +850,17 @@ def test_fixed_point_bool_is_nonzero(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(P("1.7"), 1), (P("-1.7"), -1), (P("0.999999999"), 0), (P("-0.5"), 0),
-     (Price(MAX, 0), MAX), (Price(-MAX, 0), -MAX), (Q("3.9"), 3),
-     (Money("-1.50", USD), -1), (Money("2.99", USD), 2)],
+    [
+        (P("1.7"), 1),
+        (P("-1.7"), -1),
+        (P("0.999999999"), 0),
+        (P("-0.5"), 0),
+        (Price(MAX, 0), MAX),
+        (Price(-MAX, 0), -MAX),
+        (Q("3.9"), 3),
+        (Money("-1.50", USD), -1),
+        (Money("2.99", USD), 2),
+    ],
 )
 def test_fixed_point_int_truncates_toward_zero(value, expected):
     assert int(value) == expected
@@ -633,8 +869,14 @@ def test_fixed_point_int_truncates_toward_zero(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(P("1.5"), 1.5), (P("-0.1"), -0.1), (P("0.000000001"), 1e-9), (Q("3"), 3.0),
-     (Money("1.25", USD), 1.25), (Price(MAX, 0), 9223372036.0)],
+    [
+        (P("1.5"), 1.5),
+        (P("-0.1"), -0.1),
+        (P("0.000000001"), 1e-9),
+        (Q("3"), 3.0),
+        (Money("1.25", USD), 1.25),
+        (Price(MAX, 0), 9223372036.0),
+    ],
 )
 def test_fixed_point_float_is_nearest_double(value, expected):
     assert float(value) == expected
@@ -710,8 +952,13 @@ def test_fixed_point_as_decimal_keeps_precision(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "zero", "positive", "negative"),
-    [(P("0"), True, False, False), (P("0.1"), False, True, False), (P("-0.1"), False, False, True),
-     (Q("0"), True, False, False), (Q("2"), False, True, False)],
+    [
+        (P("0"), True, False, False),
+        (P("0.1"), False, True, False),
+        (P("-0.1"), False, False, True),
+        (Q("0"), True, False, False),
+        (Q("2"), False, True, False),
+    ],
 )
 def test_fixed_point_sign_predicates(value, zero, positive, negative):
     assert (value.is_zero(), value.is_positive(), value.is_negative()) == (zero, positive, negative)
@@ -724,14 +971,26 @@ def test_money_is_zero():
 
 @pytest.mark.parametrize(
     "value",
-    [P("1.50"), P("-9223372036.000000000"), Price(0, 9), Q("0.001"), Quantity(MAX, 0),
-     Money("-1000.50", USD), Money(MAX, JPY), Money("0.00000001", BTC)],
+    [
+        P("1.50"),
+        P("-9223372036.000000000"),
+        Price(0, 9),
+        Q("0.001"),
+        Quantity(MAX, 0),
+        Money("-1000.50", USD),
+        Money(MAX, JPY),
+        Money("0.00000001", BTC),
+    ],
 )
 def test_fixed_point_pickle_round_trip_keeps_type_raw_precision(value):
     restored = pickle.loads(pickle.dumps(value))
     assert type(restored) is type(value)
     assert restored == value
-    assert (restored.raw, restored.precision, str(restored)) == (value.raw, value.precision, str(value))
+    assert (restored.raw, restored.precision, str(restored)) == (
+        value.raw,
+        value.precision,
+        str(value),
+    )
 
 
 def test_money_pickle_round_trip_keeps_currency():
@@ -758,18 +1017,41 @@ def test_money_pickle_round_trip_keeps_currency():
 def test_money_valid_value_has_currency_precision(value, currency, raw, text):
     money = Money(value, currency)
     assert (money.raw, money.precision, money.currency, str(money)) == (
-        raw, currency.precision, currency, text,
+        raw,
+        currency.precision,
+        currency,
+        text,
     )
 
 
 @pytest.mark.parametrize(
     ("value", "currency", "error", "match"),
     [
-        ("1.5", JPY, ValidationError, r"^Money\.value: invalid value '1\.5', expected at most 0 decimals \(the precision\)$"),
-        (MAX + 1, USD, FixedPointOverflow, r"^Money\.value: 9223372037 is out of range, expected -9223372036\.\.9223372036$"),
+        (
+            "1.5",
+            JPY,
+            ValidationError,
+            r"^Money\.value: invalid value '1\.5', expected at most 0 decimals \(the precision\)$",
+        ),
+        (
+            MAX + 1,
+            USD,
+            FixedPointOverflow,
+            r"^Money\.value: 9223372037 is out of range, expected -9223372036\.\.9223372036$",
+        ),
         (-MAX - 1, USD, FixedPointOverflow, r"^Money\.value: -9223372037 is out of range"),
-        (float("nan"), USD, ValidationError, r"^Money\.value: invalid value nan, expected a finite number$"),
-        (None, USD, InvalidTypeError, r"^Money\.value: invalid type NoneType, expected int, float, Decimal or str$"),
+        (
+            float("nan"),
+            USD,
+            ValidationError,
+            r"^Money\.value: invalid value nan, expected a finite number$",
+        ),
+        (
+            None,
+            USD,
+            InvalidTypeError,
+            r"^Money\.value: invalid type NoneType, expected int, float, Decimal or str$",
+        ),
         (1, "USD", InvalidTypeError, r"^Money\.currency: invalid type str, expected Currency$"),
         (1, None, InvalidTypeError, r"^Money\.currency: invalid type NoneType, expected Currency$"),
     ],
@@ -781,8 +1063,13 @@ def test_money_invalid_value_raises(value, currency, error, match):
 
 @pytest.mark.parametrize(
     ("text", "raw", "currency"),
-    [("1000.50 USD", 1_000_500_000_000, USD), ("-3 JPY", -3_000_000_000, JPY),
-     ("0.00000001 BTC", 10, BTC), ("  1.5   EUR ", 1_500_000_000, EUR), ("1e3 USD", 10**12, USD)],
+    [
+        ("1000.50 USD", 1_000_500_000_000, USD),
+        ("-3 JPY", -3_000_000_000, JPY),
+        ("0.00000001 BTC", 10, BTC),
+        ("  1.5   EUR ", 1_500_000_000, EUR),
+        ("1e3 USD", 10**12, USD),
+    ],
 )
 def test_money_from_str_valid(text, raw, currency):
     money = Money.from_str(text)
@@ -792,13 +1079,41 @@ def test_money_from_str_valid(text, raw, currency):
 @pytest.mark.parametrize(
     ("text", "error", "match"),
     [
-        ("", ValidationError, r"^Money\.value: invalid value '', expected '<amount> <currency code>' e\.g\. '100\.00 USD'$"),
-        ("1USD", ValidationError, r"^Money\.value: invalid value '1USD', expected '<amount> <currency code>'"),
-        ("1 USD X", ValidationError, r"^Money\.value: invalid value '1 USD X', expected '<amount> <currency code>'"),
-        ("1000.505 USD", ValidationError, r"^Money\.value: invalid value '1000\.505', expected at most 2 decimals \(the precision\)$"),
-        ("abc USD", ValidationError, r"^Money\.value: invalid value 'abc', expected a decimal number"),
-        ("1 XXX", ValidationError, r"^Currency: unknown code 'XXX', expected a registered currency"),
-        ("1 usd", ValidationError, r"^Currency: unknown code 'usd', expected a registered currency"),
+        (
+            "",
+            ValidationError,
+            r"^Money\.value: invalid value '', expected '<amount> <currency code>' e\.g\. '100\.00 USD'$",
+        ),
+        (
+            "1USD",
+            ValidationError,
+            r"^Money\.value: invalid value '1USD', expected '<amount> <currency code>'",
+        ),
+        (
+            "1 USD X",
+            ValidationError,
+            r"^Money\.value: invalid value '1 USD X', expected '<amount> <currency code>'",
+        ),
+        (
+            "1000.505 USD",
+            ValidationError,
+            r"^Money\.value: invalid value '1000\.505', expected at most 2 decimals \(the precision\)$",
+        ),
+        (
+            "abc USD",
+            ValidationError,
+            r"^Money\.value: invalid value 'abc', expected a decimal number",
+        ),
+        (
+            "1 XXX",
+            ValidationError,
+            r"^Currency: unknown code 'XXX', expected a registered currency",
+        ),
+        (
+            "1 usd",
+            ValidationError,
+            r"^Currency: unknown code 'usd', expected a registered currency",
+        ),
         ("9223372037 USD", FixedPointOverflow, r"^Money\.value: '9223372037' is out of range"),
     ],
 )
@@ -815,7 +1130,12 @@ def test_money_from_raw_valid():
 @pytest.mark.parametrize(
     ("raw", "currency", "error", "match"),
     [
-        (100, USD, ValidationError, r"^Money\.raw: invalid value 100, expected a multiple of 10000000 for precision 2$"),
+        (
+            100,
+            USD,
+            ValidationError,
+            r"^Money\.raw: invalid value 100, expected a multiple of 10000000 for precision 2$",
+        ),
         (RAW_MAX + 1, USD, FixedPointOverflow, r"^Money\.raw: 9223372036000000001 is out of range"),
         (1.0, USD, InvalidTypeError, r"^Money\.raw: invalid type float, expected int$"),
         (0, "USD", InvalidTypeError, r"^Money\.currency: invalid type str, expected Currency$"),

@@ -57,7 +57,11 @@ def test_fixed_point_str_round_trip_keeps_raw_and_precision(value):
 @given(moneys())
 def test_money_str_round_trip_keeps_raw_and_currency(value):
     parsed = Money.from_str(str(value))
-    assert (parsed.raw, parsed.currency, parsed.precision) == (value.raw, value.currency, value.precision)
+    assert (parsed.raw, parsed.currency, parsed.precision) == (
+        value.raw,
+        value.currency,
+        value.precision,
+    )
 
 
 @given(fixed_points)
@@ -225,9 +229,11 @@ def _trimmed(text):
     return text and text == text.strip()
 
 
-symbol_texts = st.lists(
-    st.text(_PART_CHARS, min_size=1, max_size=8).filter(_trimmed), min_size=1, max_size=4
-).map(".".join).filter(_trimmed)
+symbol_texts = (
+    st.lists(st.text(_PART_CHARS, min_size=1, max_size=8).filter(_trimmed), min_size=1, max_size=4)
+    .map(".".join)
+    .filter(_trimmed)
+)
 venue_texts = st.text(_PART_CHARS, min_size=1, max_size=10).filter(_trimmed)
 
 

@@ -6,12 +6,16 @@ from core.testkit import TestInstrumentProvider
 
 @pytest.mark.parametrize("symbol", ["EURUSD", "EUR-USD", "", 5])
 def test_default_fx_ccy_malformed_symbol_raises(symbol):
-    with pytest.raises(ValueError, match=r"default_fx_ccy: symbol .* invalid, expected '<BASE>/<QUOTE>'"):
+    with pytest.raises(
+        ValueError, match=r"default_fx_ccy: symbol .* invalid, expected '<BASE>/<QUOTE>'"
+    ):
         TestInstrumentProvider.default_fx_ccy(symbol)
 
 
 def test_default_fx_ccy_custom_venue():
-    assert str(TestInstrumentProvider.default_fx_ccy("GBP/USD", "IDEALPRO").id) == "GBP/USD.IDEALPRO"
+    assert (
+        str(TestInstrumentProvider.default_fx_ccy("GBP/USD", "IDEALPRO").id) == "GBP/USD.IDEALPRO"
+    )
 
 
 def test_btcusdt_perp_is_linear_swap():
