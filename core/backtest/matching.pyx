@@ -437,6 +437,7 @@ cdef class OrderMatchingEngine:
     cdef void _close(self, Order order):
         if self._by_id.pop(order.client_order_id, None) is not None:
             self._working.remove(order)
+            self._seq_of.pop(order.client_order_id, None)
             if order in self._held:
                 self._held.remove(order)
 
