@@ -10,6 +10,7 @@ from core.model.events cimport OrderEvent, OrderFilled
 from core.model.identifiers cimport InstrumentId, PositionId, StrategyId
 from core.model.instruments cimport Instrument
 from core.model.orders cimport Order
+from core.model.position cimport Position
 from core.model.uuid cimport UUIDFactory
 from core.portfolio.portfolio cimport Portfolio
 
@@ -34,6 +35,10 @@ cdef class ExecutionEngine:
     cpdef void execute(self, TradingCommand command) except *
     cpdef void process(self, OrderEvent event) except *
     cdef void _handle_fill(self, Order order, OrderFilled fill) except *
+    cdef void _open_position(self, Instrument instrument, Position previous,
+                             OrderFilled fill) except *
+    cdef void _change_position(self, Instrument instrument, Position position,
+                               OrderFilled fill) except *
     cdef PositionId _position_id(self, Order order, ExecutionClient client)
     cdef void _publish_order_event(self, OrderEvent event) except *
     cdef void _publish_position_event(self, object event) except *

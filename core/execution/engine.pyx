@@ -222,7 +222,8 @@ cdef class ExecutionEngine:
         )
         return closing, opening
 
-    def _open_position(self, Instrument instrument, Position previous, OrderFilled fill):
+    cdef void _open_position(self, Instrument instrument, Position previous,
+                             OrderFilled fill) except *:
         cdef Position position
         if previous is not None:
             self._cache.snapshot_position(previous)
@@ -232,7 +233,8 @@ cdef class ExecutionEngine:
         self._publish_position_event(
             position.to_event(PositionOpened, self._uuids.generate(), self._clock.timestamp_ns()))
 
-    def _change_position(self, Instrument instrument, Position position, OrderFilled fill):
+    cdef void _change_position(self, Instrument instrument, Position position,
+                               OrderFilled fill) except *:
         cdef int64_t before = position.realized_pnl_raw
         position.apply(fill)
         self._cache.update_position(position)

@@ -3,6 +3,7 @@ from libc.stdint cimport int64_t
 from core.cache.cache cimport Cache
 from core.common.clock cimport Clock
 from core.common.msgbus cimport MessageBus
+from core.model.accounts cimport Account
 from core.model.events cimport OrderFilled
 from core.model.identifiers cimport InstrumentId
 from core.model.instruments cimport Instrument
@@ -19,6 +20,7 @@ cdef class Portfolio:
     cdef dict _account_topics
 
     cpdef void initialize_account(self, object account) except *
+    cdef void _publish_state(self, Account account) except *
     cpdef void update_fill(self, Instrument instrument, OrderFilled fill, int64_t pnl_delta_raw) except *
     cpdef void update_order(self, Order order) except *
     cdef void _update_margins(self, Instrument instrument, object account) except *

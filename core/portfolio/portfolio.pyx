@@ -47,10 +47,10 @@ cdef class Portfolio:
         self._cache.add_account(acc)
         self._publish_state(acc)
 
-    def _publish_state(self, Account account):
+    cdef void _publish_state(self, Account account) except *:
         cdef AccountState state = account.snapshot(self._uuids.generate(),
                                                    self._clock.timestamp_ns())
-        topic = self._account_topics.get(account.id)
+        cdef str topic = self._account_topics.get(account.id)
         if topic is None:
             topic = f"events.account.{account.id.value}"
             self._account_topics[account.id] = topic

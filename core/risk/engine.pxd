@@ -34,5 +34,7 @@ cdef class RiskEngine:
 
     cpdef void execute(self, TradingCommand command) except *
     cdef str _check_order(self, Order order)
+    cdef int64_t _reference_price(self, Order order, Instrument instrument) except? -1
+    cdef str _check_notional(self, Order order, Instrument instrument, int64_t px)
     cdef bint _throttled(self, bint submit) except -1
     cdef void _deny(self, Order order, str reason) except *

@@ -218,7 +218,7 @@ cdef class RiskEngine:
                     f"(position {format_raw(position_raw, order.size_precision)})")
         return None
 
-    def _reference_price(self, Order order, Instrument instrument):
+    cdef int64_t _reference_price(self, Order order, Instrument instrument) except? -1:
         cdef QuoteTick quote
         cdef TradeTick trade
         if order.has_price:
@@ -236,7 +236,7 @@ cdef class RiskEngine:
                 return (<Bar>b).close_raw
         return 0
 
-    def _check_notional(self, Order order, Instrument instrument, int64_t px):
+    cdef str _check_notional(self, Order order, Instrument instrument, int64_t px):
         cdef Account account
         if instrument.is_inverse:
             notional = <object>order.quantity_raw * instrument.multiplier.raw * 10 ** 9 // px

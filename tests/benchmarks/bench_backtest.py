@@ -65,6 +65,13 @@ class QuoteNoTrade(QuoteCross):
     def on_stop(self):
         pass
 
+class QuoteHandlerOnly(QuoteCross):
+    # The engine data path: two EMAs updated in C, an empty Python handler.
+    def on_quote_tick(self, tick):
+        pass
+    def on_stop(self):
+        pass
+
 bar_type = "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL"
 engine = BacktestEngine(BacktestEngineConfig(log_level="ERROR"))
 engine.add_venue(Venue("SIM"), OmsType.NETTING, AccountType.MARGIN, [Money(1_000_000, USD)],
@@ -75,9 +82,12 @@ config = EMACrossConfig(instrument_id="EUR/USD.SIM", bar_type=bar_type)
 if kind == "bars":
     engine.add_data(random_walk_bars(n), bar_type=bar_type)
     engine.add_strategy((EMACross if trade else NoTrade)(config))
-else:
+elif kind == "quotes":
     engine.add_data(random_walk_quotes(n), instrument_id="EUR/USD.SIM")
     engine.add_strategy((QuoteCross if trade else QuoteNoTrade)(config))
+else:
+    engine.add_data(random_walk_quotes(n), instrument_id="EUR/USD.SIM")
+    engine.add_strategy(QuoteHandlerOnly(config))
 t0 = time.perf_counter()
 engine.run()
 elapsed = time.perf_counter() - t0
@@ -145,6 +155,7 @@ def main() -> int:
         for n in sizes:
             for trade in (True, False):
                 rows[(kind, n, trade)] = scenario(kind, n, trade, repeats if n <= 100_000 else 1)
+    handler_only = scenario("quotes-empty-handler", sizes[-1], False, repeats)
     base = run(BASELINE.format(root=str(ROOT), n=100_000))
     print(
         f"\nbaseline  plain-Python EMA loop over 100k closes: "
@@ -161,6 +172,10 @@ def main() -> int:
             f"{label:<28}{rate:>14,.0f}{r['elapsed']:>10.3f}{r['orders']:>9,}"
             f"{r['rss_mib']:>14.0f}{(100_000 / base['elapsed']) / rate:>12.1f}x"
         )
+    rate = handler_only["events"] / handler_only["elapsed"]
+    label = f"{sizes[-1] // 1000}k quotes, empty handler"
+    print(f"{label:<28}{rate:>14,.0f}{handler_only['elapsed']:>10.3f}{0:>9,}"
+          f"{handler_only['rss_mib']:>14.0f}{(100_000 / base['elapsed']) / rate:>12.1f}x")
     print("\nper-order cost ((run - no-order run) / orders):")
     costs = {}
     for kind in ("bars", "quotes"):
@@ -179,7 +194,10 @@ def main() -> int:
     print(f"  100k bars with orders >= 300,000 bars/s: {rate100:,.0f}  {verdict(rate100 >= 3e5)}")
     q = rows[("quotes", sizes[-1], False)]
     qrate = q["events"] / q["elapsed"]
-    print(f"  quotes without orders >= 2,000,000/s:    {qrate:,.0f}  {verdict(qrate >= 2e6)}")
+    print(f"  quotes without orders >= 2,000,000/s:    {qrate:,.0f}  {verdict(qrate >= 2e6)}"
+          f"  (EMA cross logic in Python)")
+    hrate = handler_only["events"] / handler_only["elapsed"]
+    print(f"  quotes, empty Python handler >= 2 M/s:   {hrate:,.0f}  {verdict(hrate >= 2e6)}")
     c9 = costs.get(("bars", 100_000))
     if c9 is not None:
         print(
