@@ -8,9 +8,10 @@ works the same whether the run traded or not.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from core.errors import ValidationError
 
@@ -89,6 +90,8 @@ def rows_to_frame(
             raise ValidationError(f"rows[{r}]: missing column(s) {missing}; expected keys {names}")
         for name in names:
             data[name].append(row[name])
+
+    import pandas as pd  # imported on the first report: a backtest run itself never needs it
 
     if not data[names[0]]:
         frame = pd.DataFrame({name: pd.Series([], dtype=object) for name in names})

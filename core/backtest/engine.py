@@ -488,29 +488,19 @@ class BacktestEngine:
                     ],
                     dtype=np.float64,
                 )
-                ts, values = [], []
-                for state in account.events:
-                    for balance in state.balances:
-                        if balance.total.currency == currency:
-                            ts.append(state.ts_event)
-                            values.append(balance.total.as_double())
+                ts, totals = account.balance_series(currency)
+                values = totals / 1e9
                 starting = next(
                     (
                         m.as_double()
                         for m in self._exchanges[Venue(account.id.get_issuer())].starting_balances
                         if m.currency == currency
                     ),
-                    values[0] if values else 0.0,
+                    float(values[0]) if len(values) else 0.0,
                 )
                 if starting <= 0:
                     continue
-                stats[currency.code] = compute_statistics(
-                    pnls,
-                    np.array(ts, dtype=np.int64),
-                    np.array(values, dtype=np.float64),
-                    starting,
-                    currency.code,
-                )
+                stats[currency.code] = compute_statistics(pnls, ts, values, starting, currency.code)
         drop_reasons = dict(self.data_engine.drop_reasons)
         for stream in self._streams:
             for reason, count in stream.drop_reasons.items():

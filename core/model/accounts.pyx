@@ -158,6 +158,36 @@ cdef class Account:
             states[len(states) - 1] = self._last
         return states
 
+    def balance_series(self, Currency currency not None):
+        """Return (ts_event, total_raw) int64 arrays of `currency`'s balance, one per state.
+
+        Read straight from the compact history (no objects per state).
+        """
+        cdef Py_ssize_t n = self._history_len
+        cdef Py_ssize_t i = 0
+        cdef Py_ssize_t count = 0
+        cdef int64_t ts
+        cdef int64_t index = -2
+        cdef int64_t[::1] hist = self._history_view
+        for k, ccy in enumerate(self._history_currencies):
+            if ccy == currency:
+                index = k
+        ts_out = np.empty(self._event_count, dtype=np.int64)
+        total_out = np.empty(self._event_count, dtype=np.int64)
+        cdef int64_t[::1] ts_view = ts_out
+        cdef int64_t[::1] total_view = total_out
+        while i < n:
+            ts = hist[i]
+            i += 3
+            while i < n and hist[i] >= 0:
+                if hist[i] == index:
+                    ts_view[count] = ts
+                    total_view[count] = hist[i + 1]
+                    count += 1
+                i += 3
+            i += 3
+        return ts_out[:count], total_out[:count]
+
     def balance_history(self):
         """Return the balance history as columns: ts_event, currency, total_raw, locked_raw."""
         columns = {"ts_event": [], "currency": [], "total_raw": [], "locked_raw": []}

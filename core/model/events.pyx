@@ -23,6 +23,7 @@ from core.model.enums import OrderType as PyOrderType
 from core.model.enums import PositionSide as PyPositionSide
 
 
+@cython.no_gc
 cdef class Event:
     """Base of all events."""
 
@@ -54,6 +55,7 @@ cdef inline void _set_order_event(
     event.reconciliation = reconciliation
 
 
+@cython.no_gc
 cdef class OrderEvent(Event):
     """Base of order events: which order (ids) and when."""
 
@@ -72,6 +74,7 @@ cdef class OrderEvent(Event):
         )
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderInitialized(OrderEvent):
     """An order was created by a strategy; carries everything needed to rebuild it."""
@@ -110,6 +113,7 @@ cdef class OrderInitialized(OrderEvent):
                 f"quantity={self.quantity}")
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderDenied(OrderEvent):
     """The node's RiskEngine refused the order before it reached a venue."""
@@ -125,6 +129,7 @@ cdef class OrderDenied(OrderEvent):
         return f"reason='{self.reason}'"
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderSubmitted(OrderEvent):
     """The order was sent to its venue."""
@@ -148,6 +153,7 @@ cdef class OrderSubmitted(OrderEvent):
         return event
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderAccepted(OrderEvent):
     """The venue accepted the order (it is working)."""
@@ -172,6 +178,7 @@ cdef class OrderAccepted(OrderEvent):
         return event
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderRejected(OrderEvent):
     """The venue refused the order; ``reason`` says why."""
@@ -190,6 +197,7 @@ cdef class OrderRejected(OrderEvent):
         return f"reason='{self.reason}'"
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderPendingUpdate(OrderEvent):
     """A modify request was sent; the venue has not answered yet."""
@@ -202,6 +210,7 @@ cdef class OrderPendingUpdate(OrderEvent):
                          ts_event, ts_init, False)
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderPendingCancel(OrderEvent):
     """A cancel request was sent; the venue has not answered yet."""
@@ -214,6 +223,7 @@ cdef class OrderPendingCancel(OrderEvent):
                          ts_event, ts_init, False)
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderModifyRejected(OrderEvent):
     """The venue refused a modify request; the order is unchanged."""
@@ -231,6 +241,7 @@ cdef class OrderModifyRejected(OrderEvent):
         return f"reason='{self.reason}'"
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderCancelRejected(OrderEvent):
     """The venue refused a cancel request; the order is unchanged."""
@@ -248,6 +259,7 @@ cdef class OrderCancelRejected(OrderEvent):
         return f"reason='{self.reason}'"
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderUpdated(OrderEvent):
     """The venue applied a modify: new quantity, price and/or trigger price."""
@@ -267,6 +279,7 @@ cdef class OrderUpdated(OrderEvent):
         return f"quantity={self.quantity}, price={self.price}, trigger_price={self.trigger_price}"
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderCanceled(OrderEvent):
     """The order was canceled (by request, IOC/FOK remainder, or contingency)."""
@@ -280,6 +293,7 @@ cdef class OrderCanceled(OrderEvent):
                          ts_event, ts_init, reconciliation)
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderExpired(OrderEvent):
     """A GTD or DAY order reached its expiry."""
@@ -293,6 +307,7 @@ cdef class OrderExpired(OrderEvent):
                          ts_event, ts_init, reconciliation)
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderTriggered(OrderEvent):
     """A stop-limit or limit-if-touched order's trigger was hit; it now works as a limit."""
@@ -306,6 +321,7 @@ cdef class OrderTriggered(OrderEvent):
                          ts_event, ts_init, reconciliation)
 
 
+@cython.no_gc
 @cython.final
 cdef class OrderFilled(OrderEvent):
     """The order traded ``last_qty`` at ``last_px``; ``commission`` was charged."""
@@ -370,6 +386,7 @@ cdef class OrderFilled(OrderEvent):
         )
 
 
+@cython.no_gc
 @cython.final
 cdef class AccountBalance:
     """One currency's balance: ``total = locked + free``."""
@@ -404,6 +421,7 @@ cdef class AccountBalance:
         return f"AccountBalance(total={self.total}, locked={self.locked}, free={self.free})"
 
 
+@cython.no_gc
 @cython.final
 cdef class MarginBalance:
     """Initial and maintenance margin held for one instrument."""
@@ -419,6 +437,7 @@ cdef class MarginBalance:
                 f"instrument_id={self.instrument_id})")
 
 
+@cython.no_gc
 @cython.final
 cdef class AccountState(Event):
     """A snapshot of an account's balances and margins."""
@@ -443,6 +462,7 @@ cdef class AccountState(Event):
                 f"margins={self.margins}, ts_event={self.ts_event})")
 
 
+@cython.no_gc
 cdef class PositionEvent(Event):
     """Base of position events: a snapshot of the position after a fill."""
 
@@ -455,16 +475,19 @@ cdef class PositionEvent(Event):
         )
 
 
+@cython.no_gc
 @cython.final
 cdef class PositionOpened(PositionEvent):
     """A position was opened by a fill."""
 
 
+@cython.no_gc
 @cython.final
 cdef class PositionChanged(PositionEvent):
     """A fill changed an open position's quantity (or flipped it)."""
 
 
+@cython.no_gc
 @cython.final
 cdef class PositionClosed(PositionEvent):
     """A fill brought a position to flat."""

@@ -50,6 +50,7 @@ cdef int _check_value(str type_name, object value, str field="value") except -1:
     return 0
 
 
+@cython.no_gc
 cdef class Identifier:
     """Base of all identifiers: a validated string with a process-independent hash.
 
@@ -107,14 +108,17 @@ cdef class Identifier:
         return f"{type(self).__name__}('{self.value}')"
 
 
+@cython.no_gc
 cdef class Symbol(Identifier):
     """A ticker symbol, unique within its venue (``EUR/USD``, ``ESZ4``, ``BTCUSDT-PERP``)."""
 
 
+@cython.no_gc
 cdef class Venue(Identifier):
     """A trading venue (``SIM``, ``BINANCE``)."""
 
 
+@cython.no_gc
 @cython.final
 cdef class InstrumentId(Identifier):
     """An instrument: a symbol at a venue, written ``<symbol>.<venue>``.
@@ -193,14 +197,17 @@ cdef int _check_hyphenated(str type_name, str value, str example) except -1:
     return 0
 
 
+@cython.no_gc
 cdef class ComponentId(Identifier):
     """A component of a node (``DataEngine``, ``RiskEngine``)."""
 
 
+@cython.no_gc
 cdef class ClientId(Identifier):
     """A data or execution client (``BINANCE``, ``SIM``)."""
 
 
+@cython.no_gc
 cdef class TraderId(Identifier):
     """A trader: ``<name>-<tag>``, e.g. ``TRADER-001``."""
 
@@ -214,6 +221,7 @@ cdef class TraderId(Identifier):
         return self.value.rpartition("-")[2]
 
 
+@cython.no_gc
 cdef class StrategyId(Identifier):
     """A strategy: ``<name>-<order id tag>``, e.g. ``EMACross-001``, or ``EXTERNAL``."""
 
@@ -232,14 +240,17 @@ cdef class StrategyId(Identifier):
         return self.value == "EXTERNAL"
 
 
+@cython.no_gc
 cdef class ExecAlgorithmId(Identifier):
     """An execution algorithm (``TWAP``)."""
 
 
+@cython.no_gc
 cdef class ActorId(Identifier):
     """An actor (``MyActor-001``)."""
 
 
+@cython.no_gc
 cdef class AccountId(Identifier):
     """An account: ``<issuer>-<number>``, e.g. ``SIM-001``."""
 
@@ -257,6 +268,7 @@ cdef class AccountId(Identifier):
         return self.value.partition("-")[2]
 
 
+@cython.no_gc
 cdef class ClientOrderId(Identifier):
     """An order's id, assigned by the node (``O-20240101-000000-001-001-1``)."""
 
@@ -267,6 +279,7 @@ cdef class ClientOrderId(Identifier):
         return identifier
 
 
+@cython.no_gc
 cdef class VenueOrderId(Identifier):
     """An order's id, assigned by the venue."""
 
@@ -277,10 +290,12 @@ cdef class VenueOrderId(Identifier):
         return identifier
 
 
+@cython.no_gc
 cdef class OrderListId(Identifier):
     """An order list's id (``OL-20240101-000000-001-001-1``)."""
 
 
+@cython.no_gc
 cdef class PositionId(Identifier):
     """A position's id (``EUR/USD.SIM-EMACross-001`` in NETTING, venue-given in HEDGING)."""
 
@@ -291,6 +306,7 @@ cdef class PositionId(Identifier):
         return identifier
 
 
+@cython.no_gc
 cdef class TradeId(Identifier):
     """A trade's (match's) id, unique per venue and instrument; at most 36 characters."""
 

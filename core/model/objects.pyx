@@ -708,6 +708,7 @@ def _money_from_raw(int64_t raw, str code):
 
 
 @cython.freelist(128)
+@cython.no_gc
 @cython.final
 cdef class Money:
     """A signed amount of a currency, with the currency's precision.

@@ -115,6 +115,7 @@ cdef inline object _err(str owner, str field, object value, str expected):
     return ValidationError(f"{owner}: {field} invalid value {value!r}, expected {expected}")
 
 
+@cython.no_gc
 cdef class Order:
     """Base of all orders; build one with an order factory or a subclass constructor.
 
@@ -558,6 +559,7 @@ cdef OrderInitialized _make_init(
     return init
 
 
+@cython.no_gc
 @cython.final
 cdef class MarketOrder(Order):
     """Buy or sell `quantity` at the best available price now.
@@ -581,6 +583,7 @@ cdef class MarketOrder(Order):
         ))
 
 
+@cython.no_gc
 @cython.final
 cdef class LimitOrder(Order):
     """Buy at `price` or lower / sell at `price` or higher; rests until filled or canceled."""
@@ -604,6 +607,7 @@ cdef class LimitOrder(Order):
         ))
 
 
+@cython.no_gc
 @cython.final
 cdef class StopMarketOrder(Order):
     """A market order released when the market reaches `trigger_price` (adversely)."""
@@ -626,6 +630,7 @@ cdef class StopMarketOrder(Order):
         ))
 
 
+@cython.no_gc
 @cython.final
 cdef class StopLimitOrder(Order):
     """A limit order at `price` released when the market reaches `trigger_price`."""
@@ -652,6 +657,7 @@ cdef class StopLimitOrder(Order):
         ))
 
 
+@cython.no_gc
 @cython.final
 cdef class MarketIfTouchedOrder(Order):
     """A market order released when the market reaches `trigger_price` (favourably)."""
@@ -675,6 +681,7 @@ cdef class MarketIfTouchedOrder(Order):
         ))
 
 
+@cython.no_gc
 @cython.final
 cdef class LimitIfTouchedOrder(Order):
     """A limit order at `price` released when the market reaches `trigger_price`."""

@@ -46,6 +46,7 @@ cdef object div_round_half_even(object numerator, object denominator):
     return q
 
 
+@cython.no_gc
 @cython.final
 cdef class Position:
     """A position opened by `fill` on `instrument`.
