@@ -15,6 +15,8 @@ cdef class Account:
     cdef dict _total
     cdef dict _locked
     cdef AccountState _last
+    cdef UUID4 _last_id
+    cdef int64_t _last_ts
     cdef list _history_currencies
     cdef object _history
     cdef int64_t[::1] _history_view
@@ -29,6 +31,8 @@ cdef class Account:
     cpdef AccountState snapshot(self, UUID4 event_id, int64_t ts_event)
     cpdef void apply(self, AccountState state) except *
     cdef void _record(self, AccountState state) except *
+    cdef AccountState _make_state(self, UUID4 event_id, int64_t ts_event)
+    cdef void record_c(self, UUID4 event_id, int64_t ts_event) except *
     cdef void _push(self, int64_t a, int64_t b, int64_t c) except *
     cdef list _balances_c(self)
 

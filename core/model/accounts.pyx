@@ -155,7 +155,7 @@ cdef class Account:
                 self.id, self.account_type, self.base_currency, False, balances,
                 [], None, UUID4.from_ints_c(<uint64_t>hi, <uint64_t>lo), ts, ts))
         if states:
-            states[len(states) - 1] = self._last
+            states[len(states) - 1] = self.last_event
         return states
 
     def balance_series(self, Currency currency not None):
@@ -201,7 +201,47 @@ cdef class Account:
 
     @property
     def last_event(self):
+        """The latest `AccountState` (built on first access if it was only recorded)."""
+        if self._last is None and self._event_count > 0:
+            self._last = self._make_state(self._last_id, self._last_ts)
         return self._last
+
+    cdef AccountState _make_state(self, UUID4 event_id, int64_t ts_event):
+        cdef AccountState state = AccountState.__new__(AccountState)
+        state.account_id = self.id
+        state.account_type = self.account_type
+        state.base_currency = self.base_currency
+        state.is_reported = False
+        state.balances = self._balances_c()
+        state.margins = self._margins_list() if self.account_type == AccountType.MARGIN else []
+        state.info = {}
+        state.id = event_id
+        state.ts_event = ts_event
+        state.ts_init = ts_event
+        return state
+
+    cdef void record_c(self, UUID4 event_id, int64_t ts_event) except *:
+        """Record the current balances (compactly) without building an `AccountState`.
+
+        For when nobody listens to the account's events: the state object is built only if
+        `last_event` or `events` is read.
+        """
+        cdef Py_ssize_t index
+        self._push(ts_event, <int64_t>event_id._hi, <int64_t>event_id._lo)
+        for ccy, total in self._total.items():
+            index = 0
+            for known in self._history_currencies:
+                if known is ccy:
+                    break
+                index += 1
+            if index == len(self._history_currencies):
+                self._history_currencies.append(ccy)
+            self._push(index, total, self._locked[ccy])
+        self._push(-1, -1, -1)
+        self._last = None
+        self._last_id = event_id
+        self._last_ts = ts_event
+        self._event_count += 1
 
     @property
     def event_count(self):
@@ -258,17 +298,7 @@ cdef class Account:
 
     cpdef AccountState snapshot(self, UUID4 event_id, int64_t ts_event):
         """Record and return the current balances as an `AccountState`."""
-        cdef AccountState state = AccountState.__new__(AccountState)
-        state.account_id = self.id
-        state.account_type = self.account_type
-        state.base_currency = self.base_currency
-        state.is_reported = False
-        state.balances = self._balances_c()
-        state.margins = self._margins_list() if self.account_type == AccountType.MARGIN else []
-        state.info = {}
-        state.id = event_id
-        state.ts_event = ts_event
-        state.ts_init = ts_event
+        cdef AccountState state = self._make_state(event_id, ts_event)
         self._record(state)
         return state
 

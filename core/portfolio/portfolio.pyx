@@ -24,7 +24,7 @@ from core.model.instruments cimport Instrument
 from core.model.objects cimport Money
 from core.model.orders cimport Order
 from core.model.position cimport Position, div_round_half_even
-from core.model.uuid cimport UUIDFactory
+from core.model.uuid cimport UUID4, UUIDFactory
 
 cdef object _E9 = 10 ** 9
 
@@ -48,13 +48,20 @@ cdef class Portfolio:
         self._publish_state(acc)
 
     cdef void _publish_state(self, Account account) except *:
-        cdef AccountState state = account.snapshot(self._uuids.generate(),
-                                                   self._clock.timestamp_ns())
+        cdef UUID4 event_id = self._uuids.generate()
         cdef str topic = self._account_topics.get(account.id)
+        cdef tuple handlers
         if topic is None:
             topic = f"events.account.{account.id.value}"
             self._account_topics[account.id] = topic
-        self._msgbus.publish_c(topic, state)
+        handlers = self._msgbus._topic_cache.get(topic)
+        if handlers is None:
+            handlers = self._msgbus._resolve(topic)
+        if not handlers:
+            # Nobody listens: record the balances compactly, build the event only on demand.
+            account.record_c(event_id, self._clock.timestamp_ns())
+            return
+        self._msgbus.publish_c(topic, account.snapshot(event_id, self._clock.timestamp_ns()))
 
     cpdef void update_fill(self, Instrument instrument, OrderFilled fill,
                            int64_t pnl_delta_raw) except *:
