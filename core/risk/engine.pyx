@@ -273,7 +273,8 @@ cdef class RiskEngine:
                 free = account.free_raw(instrument.get_base_currency())
                 if order.quantity_raw > free:
                     return (f"quantity {order.quantity} exceeds free balance "
-                            f"{format_raw(free, 9)} {instrument.get_base_currency()}")
+                            f"{format_raw(free, instrument.get_base_currency().precision)} "
+                            f"{instrument.get_base_currency()}")
         return None
 
 
