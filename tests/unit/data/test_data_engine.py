@@ -4,7 +4,13 @@ import pytest
 
 from core.cache.cache import Cache
 from core.common.clock import TestClock
-from core.common.logging import MemorySink, set_sink
+from core.common.logging import (
+    LogLevel,
+    MemorySink,
+    get_default_level,
+    set_default_level,
+    set_sink,
+)
 from core.common.msgbus import MessageBus
 from core.data.config import DataEngineConfig
 from core.data.engine import DataEngine
@@ -67,8 +73,11 @@ def bar(low="1.09000", close="1.10000", volume="1000", bar_type=BAR_TYPE, ts=60)
 def sink():
     memory = MemorySink()
     previous = set_sink(memory)
+    previous_level = get_default_level()
+    set_default_level(LogLevel.INFO)  # a BacktestEngine in an earlier test may have raised it
     yield memory
     set_sink(previous)
+    set_default_level(previous_level)
 
 
 @pytest.fixture

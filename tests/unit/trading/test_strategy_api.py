@@ -8,7 +8,13 @@ import pytest
 
 from core.cache.cache import Cache
 from core.common.clock import TestClock
-from core.common.logging import MemorySink, set_sink
+from core.common.logging import (
+    LogLevel,
+    MemorySink,
+    get_default_level,
+    set_default_level,
+    set_sink,
+)
 from core.common.msgbus import MessageBus
 from core.errors import ValidationError
 from core.execution.engine import ExecutionEngine
@@ -91,8 +97,11 @@ def quote(bid="1.10000", ask="1.10020", ts=1):
 def sink():
     memory = MemorySink()
     previous = set_sink(memory)
+    previous_level = get_default_level()
+    set_default_level(LogLevel.INFO)  # a BacktestEngine in an earlier test may have raised it
     yield memory
     set_sink(previous)
+    set_default_level(previous_level)
 
 
 # -- dispatch -------------------------------------------------------------------------------
