@@ -31,8 +31,9 @@ POSITION = "EUR/USD.SIM-ScriptedStrategy-000"
 def run_engine(at):
     engine = make_engine()
     strategy = ScriptedStrategy(EURUSD, at=at)
-    run(engine, [[quote(ts(0), "1.10000", "1.10020"), quote(ts(1), "1.10100", "1.10120")]],
-        strategy)
+    run(
+        engine, [[quote(ts(0), "1.10000", "1.10020"), quote(ts(1), "1.10100", "1.10120")]], strategy
+    )
     return engine.cache
 
 
@@ -98,7 +99,11 @@ def test_positions_report_closed_position_with_exact_pnl(cache):
     row = frame.iloc[0]
     assert row["position_id"] == POSITION
     assert (row["entry"], row["side"], row["quantity"], row["peak_qty"]) == (
-        "BUY", "FLAT", "0", "100000")
+        "BUY",
+        "FLAT",
+        "0",
+        "100000",
+    )
     assert (row["opening_order_id"], row["closing_order_id"]) == (O1, O3)
     # (1.10100 - 1.10020) × 100,000 - 4.40 commissions
     assert row["realized_pnl"] == "75.60 USD"

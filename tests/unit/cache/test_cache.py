@@ -1,14 +1,15 @@
 """Unit tests of `Cache` (core/cache/cache.pyx): indexes of orders, positions, accounts, data."""
 
 import pytest
-
 from core.cache.cache import Cache
-from core.errors import ValidationError
 from core.model.accounts import CashAccount, MarginAccount
+from core.model.events import OrderFilled
+from core.model.position import Position
+
+from core.errors import ValidationError
 from core.model.currency import Currency
 from core.model.data import Bar, BarType, QuoteTick, TradeTick
 from core.model.enums import AggressorSide, LiquiditySide, OrderSide, OrderType
-from core.model.events import OrderFilled
 from core.model.identifiers import (
     AccountId,
     ClientOrderId,
@@ -19,7 +20,6 @@ from core.model.identifiers import (
     Venue,
 )
 from core.model.objects import Money, Price, Quantity
-from core.model.position import Position
 from core.model.uuid import UUIDFactory
 from core.testkit import TestInstrumentProvider
 from tests.kit.order_events import ACCOUNT, STRATEGY, TRADER, VENUE_ORDER, EventBuilder

@@ -1,8 +1,9 @@
 """Unit tests of `DataEngine` (core/data/engine.pyx): validation, drop counts, cache, topics."""
 
 import pytest
-
 from core.cache.cache import Cache
+from core.data.engine import DataEngine
+
 from core.common.clock import TestClock
 from core.common.logging import (
     LogLevel,
@@ -13,7 +14,6 @@ from core.common.logging import (
 )
 from core.common.msgbus import MessageBus
 from core.data.config import DataEngineConfig
-from core.data.engine import DataEngine
 from core.errors import ValidationError
 from core.model.data import Bar, BarType, Data, DataType, QuoteTick, TradeTick
 from core.model.enums import AggressorSide
@@ -54,8 +54,13 @@ def trade(px="1.10000", size="1000", instrument=EURUSD.id, ts=1):
     if isinstance(instrument, str):
         instrument = InstrumentId.from_str(instrument)
     return TradeTick(
-        instrument, Price.from_str(px), Quantity.from_str(size), AggressorSide.BUYER,
-        TradeId(f"T-{ts}"), ts, ts,
+        instrument,
+        Price.from_str(px),
+        Quantity.from_str(size),
+        AggressorSide.BUYER,
+        TradeId(f"T-{ts}"),
+        ts,
+        ts,
     )
 
 
@@ -64,8 +69,14 @@ def bar(low="1.09000", close="1.10000", volume="1000", bar_type=BAR_TYPE, ts=60)
         bar_type = BarType.from_str(bar_type)
     high = Price.from_str(close)
     return Bar(
-        bar_type, Price.from_str(close), high, Price.from_str(low), Price.from_str(close),
-        Quantity.from_str(volume), ts, ts,
+        bar_type,
+        Price.from_str(close),
+        high,
+        Price.from_str(low),
+        Price.from_str(close),
+        Quantity.from_str(volume),
+        ts,
+        ts,
     )
 
 

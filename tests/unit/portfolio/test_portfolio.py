@@ -129,8 +129,11 @@ def test_portfolio_margins_for_an_open_limit_order_and_a_position():
 def test_portfolio_margins_init_released_when_the_limit_order_is_canceled():
     portfolio, strategy = run_script(
         {ts(0): [Limit("l", "BUY", "10000", "1.00000")], ts(1): [Cancel("l")]},
-        quotes=[quote(ts(0), "1.10000", "1.10020"), quote(ts(1), "1.10100", "1.10120"),
-                quote(ts(2), "1.10100", "1.10120")],
+        quotes=[
+            quote(ts(0), "1.10000", "1.10020"),
+            quote(ts(1), "1.10100", "1.10120"),
+            quote(ts(2), "1.10100", "1.10120"),
+        ],
     )
     assert (ts(1), "OrderCanceled", "l") in strategy.trace()
     assert portfolio.margins_init(SIM) == {}  # nothing left to hold margin for

@@ -9,25 +9,25 @@ execution client, so an order that passes every check reaches the ExecutionEngin
 from decimal import Decimal
 
 import pytest
-
 from core.cache.cache import Cache
-from core.common.clock import TestClock
-from core.common.msgbus import MessageBus
-from core.errors import ConfigError
 from core.execution.engine import ExecutionEngine
 from core.model.accounts import CashAccount, MarginAccount
 from core.model.commands import ModifyOrder, SubmitOrder
+from core.model.position import Position
+from core.portfolio.portfolio import Portfolio
+from core.risk.engine import RiskEngine
+
+from core.common.clock import TestClock
+from core.common.msgbus import MessageBus
+from core.errors import ConfigError
 from core.model.currency import Currency
 from core.model.data import QuoteTick
 from core.model.enums import OrderSide, OrderStatus, TradingState
 from core.model.identifiers import AccountId, InstrumentId, Symbol, Venue
 from core.model.instruments import CurrencyPair
 from core.model.objects import Money, Price, Quantity
-from core.model.position import Position
 from core.model.uuid import UUIDFactory
-from core.portfolio.portfolio import Portfolio
 from core.risk.config import RiskEngineConfig
-from core.risk.engine import RiskEngine
 from core.testkit import TestInstrumentProvider
 from tests.kit.order_events import EURUSD as EURUSD_ID
 from tests.kit.order_events import STRATEGY, TRADER, EventBuilder, fill_event
@@ -82,7 +82,11 @@ class Node:
     def submit(self, order, position_id=None):
         self.risk.execute(
             SubmitOrder(
-                TRADER, STRATEGY, order, self.uuids.generate(), self.clock.timestamp_ns(),
+                TRADER,
+                STRATEGY,
+                order,
+                self.uuids.generate(),
+                self.clock.timestamp_ns(),
                 position_id,
             )
         )
@@ -101,10 +105,16 @@ class Node:
     def modify(self, order, qty=None, price=None):
         self.risk.execute(
             ModifyOrder(
-                TRADER, STRATEGY, order.instrument_id, order.client_order_id, None,
+                TRADER,
+                STRATEGY,
+                order.instrument_id,
+                order.client_order_id,
+                None,
                 Quantity.from_str(qty) if qty else None,
                 Price.from_str(price) if price else None,
-                None, self.uuids.generate(), self.clock.timestamp_ns(),
+                None,
+                self.uuids.generate(),
+                self.clock.timestamp_ns(),
             )
         )
 
@@ -213,7 +223,11 @@ def test_risk_engine_unknown_instrument_denies():
 @pytest.mark.parametrize(
     ("instrument", "qty", "reason"),
     [
-        (EURUSD.id, "1000.5", "quantity precision 1 exceeds instrument EUR/USD.SIM size_precision 0"),
+        (
+            EURUSD.id,
+            "1000.5",
+            "quantity precision 1 exceeds instrument EUR/USD.SIM size_precision 0",
+        ),
         (EURUSD.id, "999", "quantity 999 is below min_quantity 1000"),
         (EURUSD.id, "10000001", "quantity 10000001 exceeds max_quantity 10000000"),
         ("GBP/USD.SIM", "1500", "quantity 1500 is not a multiple of size_increment 1000"),
@@ -429,9 +443,7 @@ def test_risk_engine_modify_rate_exceeded_publishes_order_modify_rejected():
     assert modify_rejections(node) == []
     assert node.exec_engine.command_count == 1
     node.modify(order, price="1.10020")
-    assert modify_rejections(node) == [
-        ("O-1", "max order modify rate exceeded (1 per interval)")
-    ]
+    assert modify_rejections(node) == [("O-1", "max order modify rate exceeded (1 per interval)")]
     assert order.status == OrderStatus.ACCEPTED
     assert node.exec_engine.command_count == 1
 

@@ -1,8 +1,9 @@
 """Unit tests of `OrderFactory` (core/trading/factory.pyx): ids from the clock, order fields."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from core.trading.factory import OrderFactory
 
 from core.common.clock import TestClock
 from core.errors import ValidationError
@@ -10,10 +11,9 @@ from core.model.enums import OrderSide, OrderType, TimeInForce, TriggerType
 from core.model.identifiers import InstrumentId, StrategyId, TraderId
 from core.model.objects import Price, Quantity
 from core.model.uuid import UUIDFactory
-from core.trading.factory import OrderFactory
 
 EURUSD = InstrumentId.from_str("EUR/USD.SIM")
-UTC = timezone.utc
+UTC = UTC
 
 
 def ns(dt: datetime) -> int:
@@ -68,13 +68,19 @@ def test_order_factory_reset_and_set_count_restart_the_counter():
 def test_order_factory_market_order_fields():
     f, _ = factory(5_000_000_000)
     order = f.market(
-        EURUSD, OrderSide.SELL, Quantity.from_int(1_000), time_in_force=TimeInForce.IOC,
-        reduce_only=True, tags=["exit"],
+        EURUSD,
+        OrderSide.SELL,
+        Quantity.from_int(1_000),
+        time_in_force=TimeInForce.IOC,
+        reduce_only=True,
+        tags=["exit"],
     )
     assert order.order_type == OrderType.MARKET
     assert order.client_order_id.value == "O-19700101-000005-007-042-1"
-    assert (order.trader_id, order.strategy_id) == (TraderId("TRADER-007"),
-                                                    StrategyId("EMACross-042"))
+    assert (order.trader_id, order.strategy_id) == (
+        TraderId("TRADER-007"),
+        StrategyId("EMACross-042"),
+    )
     assert order.instrument_id == EURUSD
     assert order.side == OrderSide.SELL
     assert order.quantity == Quantity.from_int(1_000)
@@ -89,8 +95,13 @@ def test_order_factory_limit_order_fields_and_expire_time_from_datetime():
     f, _ = factory()
     expire = datetime(2024, 2, 29, 12, 0, 0, 123456, tzinfo=UTC)
     order = f.limit(
-        EURUSD, OrderSide.BUY, Quantity.from_int(1_000), Price.from_str("1.10000"),
-        time_in_force=TimeInForce.GTD, expire_time=expire, post_only=True,
+        EURUSD,
+        OrderSide.BUY,
+        Quantity.from_int(1_000),
+        Price.from_str("1.10000"),
+        time_in_force=TimeInForce.GTD,
+        expire_time=expire,
+        post_only=True,
     )
     assert order.order_type == OrderType.LIMIT
     assert order.price == Price.from_str("1.10000")
@@ -104,8 +115,12 @@ def test_order_factory_expire_time_in_another_timezone_is_the_same_instant():
     f, _ = factory()
     cet = timezone(timedelta(hours=1))
     order = f.limit(
-        EURUSD, OrderSide.BUY, Quantity.from_int(1_000), Price.from_str("1.10000"),
-        time_in_force=TimeInForce.GTD, expire_time=datetime(2024, 1, 1, 1, 0, tzinfo=cet),
+        EURUSD,
+        OrderSide.BUY,
+        Quantity.from_int(1_000),
+        Price.from_str("1.10000"),
+        time_in_force=TimeInForce.GTD,
+        expire_time=datetime(2024, 1, 1, 1, 0, tzinfo=cet),
     )
     assert order.expire_time_ns == ns(datetime(2024, 1, 1, tzinfo=UTC))
 
@@ -113,8 +128,12 @@ def test_order_factory_expire_time_in_another_timezone_is_the_same_instant():
 def test_order_factory_expire_time_as_ns_is_taken_as_is():
     f, _ = factory()
     order = f.stop_market(
-        EURUSD, OrderSide.BUY, Quantity.from_int(1_000), Price.from_str("1.10000"),
-        time_in_force=TimeInForce.GTD, expire_time=1_700_000_000_000_000_001,
+        EURUSD,
+        OrderSide.BUY,
+        Quantity.from_int(1_000),
+        Price.from_str("1.10000"),
+        time_in_force=TimeInForce.GTD,
+        expire_time=1_700_000_000_000_000_001,
     )
     assert order.expire_time_ns == 1_700_000_000_000_000_001
 
@@ -135,8 +154,12 @@ def test_order_factory_bad_expire_time_raises(expire_time, pattern):
     f, _ = factory()
     with pytest.raises(ValidationError, match=pattern):
         f.limit(
-            EURUSD, OrderSide.BUY, Quantity.from_int(1_000), Price.from_str("1.10000"),
-            time_in_force=TimeInForce.GTD, expire_time=expire_time,
+            EURUSD,
+            OrderSide.BUY,
+            Quantity.from_int(1_000),
+            Price.from_str("1.10000"),
+            time_in_force=TimeInForce.GTD,
+            expire_time=expire_time,
         )
     assert f.count == 1  # the id was drawn before the expire time was checked
 
@@ -147,8 +170,13 @@ def test_order_factory_bad_expire_time_raises(expire_time, pattern):
         ("stop_market", ("1.20000",), OrderType.STOP_MARKET, None, "1.20000"),
         ("stop_limit", ("1.20010", "1.20000"), OrderType.STOP_LIMIT, "1.20010", "1.20000"),
         ("market_if_touched", ("1.00000",), OrderType.MARKET_IF_TOUCHED, None, "1.00000"),
-        ("limit_if_touched", ("0.99990", "1.00000"), OrderType.LIMIT_IF_TOUCHED, "0.99990",
-         "1.00000"),
+        (
+            "limit_if_touched",
+            ("0.99990", "1.00000"),
+            OrderType.LIMIT_IF_TOUCHED,
+            "0.99990",
+            "1.00000",
+        ),
     ],
 )
 def test_order_factory_triggered_order_types_carry_price_and_trigger(
@@ -156,7 +184,10 @@ def test_order_factory_triggered_order_types_carry_price_and_trigger(
 ):
     f, _ = factory()
     order = getattr(f, method)(
-        EURUSD, OrderSide.BUY, Quantity.from_int(2_000), *(Price.from_str(a) for a in args),
+        EURUSD,
+        OrderSide.BUY,
+        Quantity.from_int(2_000),
+        *(Price.from_str(a) for a in args),
         trigger_type=TriggerType.BID_ASK,
     )
     assert order.order_type == order_type

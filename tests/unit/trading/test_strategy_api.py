@@ -5,8 +5,14 @@ submitted orders stop in the cache (INITIALIZED) where the tests read them.
 """
 
 import pytest
-
 from core.cache.cache import Cache
+from core.execution.engine import ExecutionEngine
+from core.model.position import Position
+from core.portfolio.portfolio import Portfolio
+from core.risk.engine import RiskEngine
+from core.trading.actor import Actor
+from core.trading.strategy import Strategy
+
 from core.common.clock import TestClock
 from core.common.logging import (
     LogLevel,
@@ -17,7 +23,6 @@ from core.common.logging import (
 )
 from core.common.msgbus import MessageBus
 from core.errors import ValidationError
-from core.execution.engine import ExecutionEngine
 from core.indicators.averages import SimpleMovingAverage
 from core.model.data import Bar, BarType, DataType, QuoteTick, TradeTick
 from core.model.enums import (
@@ -28,16 +33,11 @@ from core.model.enums import (
     PositionSide,
     PriceType,
 )
-from core.model.identifiers import ClientOrderId, InstrumentId, PositionId, TradeId
+from core.model.identifiers import ClientOrderId, PositionId, TradeId
 from core.model.objects import Price, Quantity
-from core.model.position import Position
 from core.model.uuid import UUIDFactory
-from core.portfolio.portfolio import Portfolio
-from core.risk.engine import RiskEngine
 from core.testkit import TestInstrumentProvider
-from core.trading.actor import Actor
 from core.trading.config import ActorConfig, StrategyConfig
-from core.trading.strategy import Strategy
 from core.trading.trader import Trader
 from tests.kit.order_events import STRATEGY, TRADER, EventBuilder, fill_event
 
@@ -63,8 +63,12 @@ class Node:
         )
         self.risk = RiskEngine(self.cache, self.msgbus, self.clock, self.exec_engine, self.uuids)
         self.trader = Trader(
-            TRADER, self.cache, self.portfolio, self.msgbus,
-            clock_factory=lambda: self.clock, uuid_factory_factory=lambda: UUIDFactory(3),
+            TRADER,
+            self.cache,
+            self.portfolio,
+            self.msgbus,
+            clock_factory=lambda: self.clock,
+            uuid_factory_factory=lambda: UUIDFactory(3),
         )
         self.b = EventBuilder()
 
@@ -77,8 +81,9 @@ class Node:
         return component
 
     def position(self, side, qty, position_id, instrument=EURUSD):
-        fill = fill_event(self.b, instrument.id, "O-0", side, qty, "1.10000",
-                          position_id=position_id)
+        fill = fill_event(
+            self.b, instrument.id, "O-0", side, qty, "1.10000", position_id=position_id
+        )
         position = Position(instrument, fill)
         self.cache.add_position(position)
         return position
@@ -89,8 +94,15 @@ def strategy_config():
 
 
 def quote(bid="1.10000", ask="1.10020", ts=1):
-    return QuoteTick(EURUSD.id, Price.from_str(bid), Price.from_str(ask),
-                     Quantity.from_int(1_000_000), Quantity.from_int(1_000_000), ts, ts)
+    return QuoteTick(
+        EURUSD.id,
+        Price.from_str(bid),
+        Price.from_str(ask),
+        Quantity.from_int(1_000_000),
+        Quantity.from_int(1_000_000),
+        ts,
+        ts,
+    )
 
 
 @pytest.fixture
@@ -149,8 +161,12 @@ def test_strategy_position_event_reaches_specific_handler_then_on_position_event
     position = node.position(OrderSide.BUY, "100000", "P-1")
     from core.model.events import PositionChanged, PositionOpened
 
-    node.msgbus.publish(POSITION_EVENTS, position.to_event(PositionOpened, node.uuids.generate(), 1))
-    node.msgbus.publish(POSITION_EVENTS, position.to_event(PositionChanged, node.uuids.generate(), 2))
+    node.msgbus.publish(
+        POSITION_EVENTS, position.to_event(PositionOpened, node.uuids.generate(), 1)
+    )
+    node.msgbus.publish(
+        POSITION_EVENTS, position.to_event(PositionChanged, node.uuids.generate(), 2)
+    )
     assert s.calls == [
         ("on_position_opened", "PositionOpened"),
         ("on_position_event", "PositionOpened"),
@@ -194,8 +210,15 @@ def test_actor_data_handler_not_overridden_is_skipped_and_overridden_one_runs():
         node.msgbus.publish(QUOTES, quote())
     finally:
         del TradesOnly.on_quote_tick
-    t = TradeTick(EURUSD.id, Price.from_str("1.10000"), Quantity.from_int(1_000),
-                  AggressorSide.SELLER, TradeId("T-1"), 1, 1)
+    t = TradeTick(
+        EURUSD.id,
+        Price.from_str("1.10000"),
+        Quantity.from_int(1_000),
+        AggressorSide.SELLER,
+        TradeId("T-1"),
+        1,
+        1,
+    )
     node.msgbus.publish("data.trades.SIM.EUR/USD", t)
     assert a.seen == [t]
 
@@ -216,8 +239,10 @@ def test_strategy_handler_that_raises_faults_the_component_which_then_receives_n
     assert len(s.seen) == 1
     assert s.is_faulted
     assert s.handler_error_count == 1
-    assert any("on_order_accepted raised on" in line and "RuntimeError: boom" in line
-               for line in sink.lines)
+    assert any(
+        "on_order_accepted raised on" in line and "RuntimeError: boom" in line
+        for line in sink.lines
+    )
 
 
 # -- registration ---------------------------------------------------------------------------
@@ -368,8 +393,11 @@ def test_strategy_close_all_positions_closes_each_open_position_of_the_instrumen
     s.close_all_positions(EURUSD.id, position_side)
     orders = close_orders(node)
     assert [
-        (node.cache.position_id_for_order(o.client_order_id).value, o.side,
-         int(o.quantity.as_decimal()))
+        (
+            node.cache.position_id_for_order(o.client_order_id).value,
+            o.side,
+            int(o.quantity.as_decimal()),
+        )
         for o in orders
     ] == expected
     assert all(o.is_reduce_only and o.order_type == OrderType.MARKET for o in orders)
