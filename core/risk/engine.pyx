@@ -143,12 +143,19 @@ cdef class RiskEngine:
         ))
 
     def _reject_modify(self, ModifyOrder command, str reason):
+        cdef Order order = self._cache.order(command.client_order_id)
         self._log.log_c(30, f"modify of {command.client_order_id} rejected: {reason}")
-        self._exec_engine.process(OrderModifyRejected(
+        event = OrderModifyRejected(
             command.trader_id, command.strategy_id, command.instrument_id,
             command.client_order_id, command.venue_order_id, None, reason,
             self._uuids.generate(), self._clock.timestamp_ns(), self._clock.timestamp_ns(),
-        ))
+        )
+        if order is not None and order.is_closed():
+            # A closed order takes no more events, but its strategy must still learn that the
+            # modify failed: publish the rejection without applying it.
+            self._msgbus.publish_c(f"events.order.{command.strategy_id.value}", event)
+            return
+        self._exec_engine.process(event)
 
     def _check_modify(self, ModifyOrder command):
         cdef Order order = self._cache.order(command.client_order_id)
@@ -266,7 +273,8 @@ cdef class RiskEngine:
                 free = account.free_raw(instrument.get_base_currency())
                 if order.quantity_raw > free:
                     return (f"quantity {order.quantity} exceeds free balance "
-                            f"{format_raw(free, 9)} {instrument.get_base_currency()}")
+                            f"{format_raw(free, instrument.get_base_currency().precision)} "
+                            f"{instrument.get_base_currency()}")
         return None
 
 
