@@ -33,7 +33,7 @@ from core.backtest.results import BacktestResult, fill_log_digest
 from core.backtest.stream import BarArrayStream, ListStream, QuoteArrayStream
 from core.cache.cache import Cache
 from core.common.clock import TestClock
-from core.common.logging import LogLevel, set_default_level
+from core.common.logging import LogLevel, get_default_level, set_default_level
 from core.common.msgbus import MessageBus
 from core.data.engine import DataEngine
 from core.errors import ConfigError, DataError, FlotillaError, ValidationError
@@ -76,7 +76,6 @@ class BacktestEngine:
                 f"BacktestEngineConfig"
             )
         self.config = config
-        set_default_level(LogLevel[config.log_level.upper()])
         self.trader_id = TraderId(config.trader_id)
         self._seeds: list[tuple[UUIDFactory, int]] = []
         self.clock = TestClock(0, self._uuid_factory())
@@ -306,6 +305,8 @@ class BacktestEngine:
         self._check_not_disposed("add_strategy")
         self.trader.add_strategy(strategy)
         strategy.set_error_policy(self._on_handler_error)
+        if strategy.oms_type is not None:
+            self.exec_engine.register_oms_type(strategy.id, strategy.oms_type)
 
     def add_strategies(self, strategies: list[Strategy]) -> None:
         for strategy in strategies:
@@ -409,12 +410,16 @@ class BacktestEngine:
         gc_was_enabled = gc.isenabled()
         gc.collect()
         gc.disable()
+        # The configured log level holds for the run only; the process's level is restored.
+        previous_level = get_default_level()
+        set_default_level(LogLevel[self.config.log_level.upper()])
         try:
             self.trader.start()
             loop.run(start_ns, end_ns)
             self.trader.stop()
             loop.settle_now()
         finally:
+            set_default_level(previous_level)
             if gc_was_enabled:
                 gc.enable()
             self._elapsed = time.perf_counter() - started

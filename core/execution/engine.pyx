@@ -65,6 +65,7 @@ cdef class ExecutionEngine:
         self._position_topics = {}
         self._netting_ids = {}
         self._hedging_counts = {}
+        self._oms_overrides = {}
         msgbus.register("ExecEngine.execute", self.execute)
         msgbus.register("ExecEngine.process", self.process)
 
@@ -83,6 +84,11 @@ cdef class ExecutionEngine:
                 f"expected one client per venue"
             )
         self._clients[client.venue] = client
+
+    def register_oms_type(self, strategy_id, oms_type):
+        """Use `oms_type` (NETTING or HEDGING) for `strategy_id`'s positions, whatever the
+        venue's (``StrategyConfig.oms_type``)."""
+        self._oms_overrides[strategy_id] = int(oms_type)
 
     def registered_venues(self):
         return list(self._clients)
@@ -152,7 +158,10 @@ cdef class ExecutionEngine:
         if position_id is not None:
             return position_id
         key = (order.instrument_id, order.strategy_id)
-        if client is None or client.oms_type != OmsType.HEDGING:
+        oms_type = self._oms_overrides.get(order.strategy_id)
+        if oms_type is None:
+            oms_type = client.oms_type if client is not None else OmsType.NETTING
+        if oms_type != OmsType.HEDGING:
             position_id = self._netting_ids.get(key)
             if position_id is None:
                 position_id = PositionId(f"{order.instrument_id.value}-{order.strategy_id.value}")

@@ -26,6 +26,7 @@ from core.model.uuid cimport UUIDFactory
 from core.portfolio.portfolio cimport Portfolio
 
 from core.errors import InvalidTypeError, ValidationError
+from core.model.enums import PriceType
 from core.trading.config import ActorConfig
 
 cdef int _ERROR = 40
@@ -320,7 +321,19 @@ cdef class Actor(Component):
 
     def register_indicator_for_quote_ticks(self, InstrumentId instrument_id not None,
                                            Indicator indicator not None):
-        """Update `indicator` with the instrument's quotes before `on_quote_tick`."""
+        """Update `indicator` with the instrument's quotes before `on_quote_tick`.
+
+        Raises
+        ------
+        ValidationError
+            If the indicator reads LAST prices, which quotes do not have.
+        """
+        if getattr(indicator, "price_type", None) == PriceType.LAST:
+            raise ValidationError(
+                f"{type(self).__name__}.register_indicator_for_quote_ticks: {indicator.name} "
+                f"reads LAST prices, expected an indicator built with price_type=PriceType.MID "
+                f"(or BID/ASK) for quotes"
+            )
         _add_indicator(self._quote_indicators, instrument_id, indicator)
 
     def register_indicator_for_trade_ticks(self, InstrumentId instrument_id not None,

@@ -174,8 +174,10 @@ def main() -> int:
         )
     rate = handler_only["events"] / handler_only["elapsed"]
     label = f"{sizes[-1] // 1000}k quotes, empty handler"
-    print(f"{label:<28}{rate:>14,.0f}{handler_only['elapsed']:>10.3f}{0:>9,}"
-          f"{handler_only['rss_mib']:>14.0f}{(100_000 / base['elapsed']) / rate:>12.1f}x")
+    print(
+        f"{label:<28}{rate:>14,.0f}{handler_only['elapsed']:>10.3f}{0:>9,}"
+        f"{handler_only['rss_mib']:>14.0f}{(100_000 / base['elapsed']) / rate:>12.1f}x"
+    )
     print("\nper-order cost ((run - no-order run) / orders):")
     costs = {}
     for kind in ("bars", "quotes"):
@@ -194,8 +196,10 @@ def main() -> int:
     print(f"  100k bars with orders >= 300,000 bars/s: {rate100:,.0f}  {verdict(rate100 >= 3e5)}")
     q = rows[("quotes", sizes[-1], False)]
     qrate = q["events"] / q["elapsed"]
-    print(f"  quotes without orders >= 2,000,000/s:    {qrate:,.0f}  {verdict(qrate >= 2e6)}"
-          f"  (EMA cross logic in Python)")
+    print(
+        f"  quotes without orders >= 2,000,000/s:    {qrate:,.0f}  {verdict(qrate >= 2e6)}"
+        f"  (EMA cross logic in Python)"
+    )
     hrate = handler_only["events"] / handler_only["elapsed"]
     print(f"  quotes, empty Python handler >= 2 M/s:   {hrate:,.0f}  {verdict(hrate >= 2e6)}")
     c9 = costs.get(("bars", 100_000))
