@@ -18,7 +18,7 @@ from core.common.msgbus cimport MessageBus
 from core.model.accounts cimport Account, MarginAccount
 from core.model.data cimport Bar, QuoteTick, TradeTick
 from core.model.enums cimport AccountType, OrderType
-from core.model.events cimport AccountState, OrderFilled
+from core.model.events cimport OrderFilled
 from core.model.identifiers cimport InstrumentId, Venue
 from core.model.instruments cimport Instrument
 from core.model.objects cimport Money
