@@ -49,7 +49,8 @@ cdef class MarginAccount(Account):
     cdef dict _margin_currency
     cdef dict _ratios
 
-    cdef int64_t _margin(self, Instrument instrument, int64_t qty_raw, int64_t px_raw, object rate) except? -1
+    cdef int64_t _margin(self, Instrument instrument, int64_t qty_raw, int64_t px_raw,
+                         bint maintenance) except? -1
 
     cpdef object leverage(self, InstrumentId instrument_id)
     cpdef int64_t margin_init_raw(self, Instrument instrument, int64_t qty_raw, int64_t px_raw) except? -1

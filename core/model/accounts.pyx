@@ -44,6 +44,7 @@ from core.errors import ValidationError
 from core.model.enums import AccountType as PyAccountType
 
 cdef object _E9 = 10 ** 9
+cdef object _E18 = 10 ** 18
 
 
 cdef class Account:
@@ -391,21 +392,30 @@ cdef class MarginAccount(Account):
         return self._leverages.get(instrument_id, self.default_leverage)
 
     cdef int64_t _margin(self, Instrument instrument, int64_t qty_raw, int64_t px_raw,
-                         object rate) except? -1:
+                         bint maintenance) except? -1:
         cdef Currency currency = instrument.get_cost_currency()
         cdef int step = 9 - currency.precision
-        cdef tuple ratios = self._ratios.get((instrument.id, rate))
+        # Integer ratios of the rates and the leverage, per instrument (cleared on set_leverage).
+        cdef tuple ratios = self._ratios.get(instrument.id)
         if ratios is None:
-            ratios = rate.as_integer_ratio() + self.leverage(instrument.id).as_integer_ratio()
-            self._ratios[(instrument.id, rate)] = ratios
-        num_rate, den_rate, num_lev, den_lev = ratios
+            ratios = (
+                instrument.margin_init.as_integer_ratio()
+                + instrument.margin_maint.as_integer_ratio()
+                + self.leverage(instrument.id).as_integer_ratio()
+            )
+            self._ratios[instrument.id] = ratios
+        if maintenance:
+            num_rate, den_rate = ratios[2], ratios[3]
+        else:
+            num_rate, den_rate = ratios[0], ratios[1]
+        num_lev, den_lev = ratios[4], ratios[5]
         if instrument.is_inverse:
             # notional (base) = qty × mult / px
             numerator = <object>qty_raw * instrument.multiplier.raw * _E9 * num_rate * den_lev
             denominator = <object>px_raw * _E9 * den_rate * num_lev
         else:
             numerator = <object>qty_raw * px_raw * instrument.multiplier.raw * num_rate * den_lev
-            denominator = 10 ** 18 * den_rate * num_lev
+            denominator = _E18 * den_rate * num_lev
         if denominator == 0:
             return 0
         return div_round_half_even(numerator, denominator * POW10[step]) * POW10[step]
@@ -413,12 +423,12 @@ cdef class MarginAccount(Account):
     cpdef int64_t margin_init_raw(self, Instrument instrument, int64_t qty_raw,
                                   int64_t px_raw) except? -1:
         """Return the initial margin of an order of `qty_raw` at `px_raw`."""
-        return self._margin(instrument, qty_raw, px_raw, instrument.margin_init)
+        return self._margin(instrument, qty_raw, px_raw, False)
 
     cpdef int64_t margin_maint_raw(self, Instrument instrument, int64_t qty_raw,
                                    int64_t px_raw) except? -1:
         """Return the maintenance margin of a position of `qty_raw` at `px_raw`."""
-        return self._margin(instrument, qty_raw, px_raw, instrument.margin_maint)
+        return self._margin(instrument, qty_raw, px_raw, True)
 
     cpdef void set_margins(self, Instrument instrument, int64_t init_raw,
                            int64_t maint_raw) except *:

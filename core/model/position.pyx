@@ -214,9 +214,12 @@ cdef class Position:
                 f"Position {self.id}: fill of {fill.last_qty} would flip the position of "
                 f"{self.quantity} through zero, expected the fill split at zero"
             )
+        cdef str trade_value = fill.trade_id.value
+        cdef str order_value = fill.client_order_id.value
         for existing in self._events:
-            if (<OrderFilled>existing).trade_id == fill.trade_id and \
-                    (<OrderFilled>existing).client_order_id == fill.client_order_id:
+            # Compare the ids' strings in C (no Python-level __eq__ per fill).
+            if (<OrderFilled>existing).trade_id.value == trade_value and \
+                    (<OrderFilled>existing).client_order_id.value == order_value:
                 raise ValidationError(
                     f"Position {self.id}: trade {fill.trade_id} already applied, "
                     f"expected a new fill"
