@@ -26,10 +26,10 @@ cdef class DataStream:
     """Base of data streams."""
 
     cdef Data next_c(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement next_c")
 
     cpdef void reset(self) except *:
-        raise NotImplementedError
+        raise NotImplementedError(f"{type(self).__name__} must implement reset")
 
     cpdef void seek(self, int64_t start_ns) except *:
         """Skip points with ``ts_init`` before `start_ns`."""
