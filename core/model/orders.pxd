@@ -5,6 +5,7 @@ from core.model.enums cimport OrderType, PositionSide, TimeInForce, TriggerType
 from core.model.events cimport OrderEvent, OrderInitialized, OrderUpdated
 from core.model.identifiers cimport AccountId, ClientOrderId, InstrumentId, OrderListId
 from core.model.identifiers cimport PositionId, StrategyId, TradeId, TraderId, VenueOrderId
+from core.model.objects cimport Quantity
 from core.model.uuid cimport UUID4
 
 
@@ -67,7 +68,13 @@ cdef class Order:
 
 
 cdef class MarketOrder(Order):
-    pass
+    @staticmethod
+    cdef MarketOrder create_c(
+        TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
+        ClientOrderId client_order_id, object order_side, Quantity quantity, UUID4 init_id,
+        int64_t ts_init, object time_in_force, bint reduce_only, bint quote_quantity,
+        list tags,
+    )
 
 
 cdef class LimitOrder(Order):

@@ -582,6 +582,23 @@ cdef class MarketOrder(Order):
             linked_order_ids, parent_order_id, tags, init_id, ts_init,
         ))
 
+    @staticmethod
+    cdef MarketOrder create_c(
+        TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
+        ClientOrderId client_order_id, object order_side, Quantity quantity, UUID4 init_id,
+        int64_t ts_init, object time_in_force, bint reduce_only, bint quote_quantity,
+        list tags,
+    ):
+        """Return a validated MarketOrder without Python argument parsing (OrderFactory)."""
+        cdef MarketOrder order = MarketOrder.__new__(MarketOrder)
+        order._init_common(_make_init(
+            "MarketOrder", trader_id, strategy_id, instrument_id, client_order_id, order_side,
+            OrderType.MARKET, quantity, time_in_force, 0, False, reduce_only, quote_quantity,
+            None, None, TriggerType.NO_TRIGGER, ContingencyType.NO_CONTINGENCY, None, None,
+            None, tags, init_id, ts_init,
+        ))
+        return order
+
 
 @cython.no_gc
 @cython.final

@@ -12,6 +12,7 @@ from libc.stdint cimport int64_t
 
 from core.common.clock cimport Clock
 from core.model.identifiers cimport ClientOrderId, InstrumentId, StrategyId, TraderId
+from core.model.orders cimport MarketOrder
 from core.model.uuid cimport UUIDFactory
 
 from core.errors import ValidationError
@@ -20,7 +21,6 @@ from core.model.orders import (
     LimitIfTouchedOrder,
     LimitOrder,
     MarketIfTouchedOrder,
-    MarketOrder,
     StopLimitOrder,
     StopMarketOrder,
 )
@@ -107,11 +107,10 @@ cdef class OrderFactory:
                time_in_force=TimeInForce.GTC, bint reduce_only=False,
                bint quote_quantity=False, list tags=None):
         """Return a `MarketOrder`."""
-        return MarketOrder(
+        return MarketOrder.create_c(
             self.trader_id, self.strategy_id, instrument_id, self.generate_client_order_id(),
             order_side, quantity, self._uuids.generate(), self._clock.timestamp_ns(),
-            time_in_force=time_in_force, reduce_only=reduce_only, quote_quantity=quote_quantity,
-            tags=tags,
+            time_in_force, reduce_only, quote_quantity, tags,
         )
 
     def limit(self, InstrumentId instrument_id, order_side, quantity, price,
