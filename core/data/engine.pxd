@@ -8,6 +8,13 @@ from core.model.data cimport Bar, BarType, Data, QuoteTick, TradeTick
 from core.model.identifiers cimport InstrumentId
 
 
+cpdef str quotes_topic(InstrumentId instrument_id)
+cpdef str trades_topic(InstrumentId instrument_id)
+cpdef str bars_topic(BarType bar_type)
+cpdef str instrument_topic(InstrumentId instrument_id)
+cpdef str custom_data_topic(type data_class)
+
+
 cdef class DataEngine:
     cdef Cache _cache
     cdef MessageBus _msgbus

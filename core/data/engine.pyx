@@ -27,6 +27,28 @@ from core.errors import ValidationError
 cdef int _WARNING = 30
 
 
+# The one place bus topic names of market data are spelled (the DataEngine publishes on them,
+# actors subscribe to them).
+cpdef str quotes_topic(InstrumentId instrument_id):
+    return f"data.quotes.{instrument_id.venue.value}.{instrument_id.symbol.value}"
+
+
+cpdef str trades_topic(InstrumentId instrument_id):
+    return f"data.trades.{instrument_id.venue.value}.{instrument_id.symbol.value}"
+
+
+cpdef str bars_topic(BarType bar_type):
+    return f"data.bars.{bar_type}"
+
+
+cpdef str instrument_topic(InstrumentId instrument_id):
+    return f"data.instrument.{instrument_id.value}"
+
+
+cpdef str custom_data_topic(type data_class):
+    return f"data.{DataType(data_class).topic}"
+
+
 @cython.final
 cdef class DataEngine:
     """The node's data engine."""
@@ -65,21 +87,21 @@ cdef class DataEngine:
     cdef str quote_topic(self, InstrumentId instrument_id):
         cdef str topic = self._quote_topics.get(instrument_id)
         if topic is None:
-            topic = f"data.quotes.{instrument_id.venue.value}.{instrument_id.symbol.value}"
+            topic = quotes_topic(instrument_id)
             self._quote_topics[instrument_id] = topic
         return topic
 
     cdef str trade_topic(self, InstrumentId instrument_id):
         cdef str topic = self._trade_topics.get(instrument_id)
         if topic is None:
-            topic = f"data.trades.{instrument_id.venue.value}.{instrument_id.symbol.value}"
+            topic = trades_topic(instrument_id)
             self._trade_topics[instrument_id] = topic
         return topic
 
     cdef str bar_topic(self, BarType bar_type):
         cdef str topic = self._bar_topics.get(bar_type)
         if topic is None:
-            topic = f"data.bars.{bar_type}"
+            topic = bars_topic(bar_type)
             self._bar_topics[bar_type] = topic
         return topic
 
@@ -88,7 +110,7 @@ cdef class DataEngine:
         if isinstance(subject, BarType):
             return self.bar_topic(subject)
         if isinstance(subject, DataType):
-            return f"data.{subject.topic}"
+            return custom_data_topic(subject.type)
         return self.quote_topic(subject)
 
     def trade_topic_for(self, InstrumentId instrument_id not None):
@@ -179,11 +201,11 @@ cdef class DataEngine:
             self._msgbus.publish_c(self.trade_topic((<TradeTick>data).instrument_id), data)
         elif isinstance(data, Instrument):
             self._cache.add_instrument(<Instrument>data)
-            self._msgbus.publish_c(f"data.instrument.{(<Instrument>data).id}", data)
+            self._msgbus.publish_c(instrument_topic((<Instrument>data).id), data)
         else:
             topic = self._data_topics.get(t)
             if topic is None:
-                topic = f"data.{DataType(t).topic}"
+                topic = custom_data_topic(t)
                 self._data_topics[t] = topic
             self._msgbus.publish_c(topic, data)
 

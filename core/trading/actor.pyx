@@ -19,6 +19,8 @@ from core.common.clock cimport Clock, LiveClock
 from core.common.component cimport Component
 from core.common.logging cimport Logger
 from core.common.msgbus cimport MessageBus
+from core.data.engine cimport bars_topic, custom_data_topic, instrument_topic, quotes_topic
+from core.data.engine cimport trades_topic
 from core.indicators.base cimport Indicator
 from core.model.data cimport Bar, BarType, DataType, QuoteTick, TradeTick
 from core.model.identifiers cimport ComponentId, InstrumentId, TraderId
@@ -256,21 +258,18 @@ cdef class Actor(Component):
                 f"actor added to an engine or node first"
             )
 
-    def _data_engine_topic(self, subject):
-        return f"data.quotes.{subject.venue.value}.{subject.symbol.value}"
-
     def subscribe_quote_ticks(self, InstrumentId instrument_id not None):
         """Receive the instrument's quotes in `on_quote_tick`."""
         self._check_registered("subscribe_quote_ticks")
         self.msgbus.subscribe(
-            f"data.quotes.{instrument_id.venue.value}.{instrument_id.symbol.value}",
+            quotes_topic(instrument_id),
             self.handle_quote_tick,
         )
 
     def unsubscribe_quote_ticks(self, InstrumentId instrument_id not None):
         self._check_registered("unsubscribe_quote_ticks")
         self.msgbus.unsubscribe(
-            f"data.quotes.{instrument_id.venue.value}.{instrument_id.symbol.value}",
+            quotes_topic(instrument_id),
             self.handle_quote_tick,
         )
 
@@ -278,44 +277,44 @@ cdef class Actor(Component):
         """Receive the instrument's trades in `on_trade_tick`."""
         self._check_registered("subscribe_trade_ticks")
         self.msgbus.subscribe(
-            f"data.trades.{instrument_id.venue.value}.{instrument_id.symbol.value}",
+            trades_topic(instrument_id),
             self.handle_trade_tick,
         )
 
     def unsubscribe_trade_ticks(self, InstrumentId instrument_id not None):
         self._check_registered("unsubscribe_trade_ticks")
         self.msgbus.unsubscribe(
-            f"data.trades.{instrument_id.venue.value}.{instrument_id.symbol.value}",
+            trades_topic(instrument_id),
             self.handle_trade_tick,
         )
 
     def subscribe_bars(self, BarType bar_type not None):
         """Receive bars of `bar_type` in `on_bar`."""
         self._check_registered("subscribe_bars")
-        self.msgbus.subscribe(f"data.bars.{bar_type}", self.handle_bar)
+        self.msgbus.subscribe(bars_topic(bar_type), self.handle_bar)
 
     def unsubscribe_bars(self, BarType bar_type not None):
         self._check_registered("unsubscribe_bars")
-        self.msgbus.unsubscribe(f"data.bars.{bar_type}", self.handle_bar)
+        self.msgbus.unsubscribe(bars_topic(bar_type), self.handle_bar)
 
     def subscribe_data(self, DataType data_type not None):
         """Receive custom data of `data_type` in `on_data`."""
         self._check_registered("subscribe_data")
-        self.msgbus.subscribe(f"data.{data_type.type.__name__}", self.handle_data)
+        self.msgbus.subscribe(custom_data_topic(data_type.type), self.handle_data)
 
     def unsubscribe_data(self, DataType data_type not None):
         self._check_registered("unsubscribe_data")
-        self.msgbus.unsubscribe(f"data.{data_type.type.__name__}", self.handle_data)
+        self.msgbus.unsubscribe(custom_data_topic(data_type.type), self.handle_data)
 
     def subscribe_instrument(self, InstrumentId instrument_id not None):
         """Receive updates of the instrument in `on_instrument`."""
         self._check_registered("subscribe_instrument")
-        self.msgbus.subscribe(f"data.instrument.{instrument_id}", self.handle_instrument)
+        self.msgbus.subscribe(instrument_topic(instrument_id), self.handle_instrument)
 
     def publish_data(self, DataType data_type not None, data):
         """Publish custom `data` to the subscribers of `data_type`."""
         self._check_registered("publish_data")
-        self.msgbus.publish(f"data.{data_type.type.__name__}", data)
+        self.msgbus.publish(custom_data_topic(data_type.type), data)
 
     # -- indicators ------------------------------------------------------------------------
 
