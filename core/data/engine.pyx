@@ -110,7 +110,7 @@ cdef class DataEngine:
         if isinstance(subject, BarType):
             return self.bar_topic(subject)
         if isinstance(subject, DataType):
-            return custom_data_topic(subject.type)
+            return f"data.{subject.topic}"
         return self.quote_topic(subject)
 
     def trade_topic_for(self, InstrumentId instrument_id not None):
