@@ -1,46 +1,89 @@
 """The ``flotilla`` command.
 
-Today it runs the demo backtest (``flotilla demo``); the backtest/grid/node/cluster/worker/catalog
-commands arrive with their issues.
+Each command lives in the module that owns its work and registers itself through a
+``register(commands)`` function that adds a sub-parser and sets ``func`` (a callable taking the
+parsed arguments and returning an exit code). This module only builds the parser, runs the
+command and turns errors into exit codes:
+
+| exit code | meaning                                                                  |
+| --------- | ------------------------------------------------------------------------ |
+| 0         | success                                                                  |
+| 1         | the command failed: a user mistake (bad config, data, file) or a failure |
+| 2         | usage error: unknown command, bad or missing argument                    |
+
+A user mistake (any `FlotillaError`, a missing file) prints one line,
+``flotilla <command>: error: <message>``; the traceback only with ``--debug``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-__all__ = ["main"]
+__all__ = ["COMMAND_MODULES", "build_parser", "main"]
+
+# The modules whose ``register(commands)`` adds a command, in the order ``--help`` lists them.
+COMMAND_MODULES = ("node.demo",)
 
 
-def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that shows examples (the epilog) verbatim."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``flotilla`` parser with every registered command."""
+    parser = _Parser(
         prog="flotilla",
-        description="Flotilla: event-driven trading, fast backtests.",
-        epilog="example: flotilla demo --bars 100000",
+        description="Flotilla: event-driven trading, fast deterministic backtests.",
+        epilog="examples:\n  flotilla demo\n  flotilla backtest configs/ema_cross.toml\n"
+        "  flotilla <command> --help",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser(
-        "demo",
-        help="run the EMA cross demo backtest on bundled (seeded) EUR/USD bars",
-        epilog="example: flotilla demo --bars 100000",
+    parser.add_argument(
+        "--debug", action="store_true", help="show the full traceback when a command fails"
     )
-    demo.add_argument(
-        "--bars", type=int, default=100_000, help="number of 1-minute bars (default 100000)"
-    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    for sub in commands.choices.values():
+        # ``--debug`` is accepted after the command too; SUPPRESS keeps the top-level value.
+        if "--debug" not in sub._option_string_actions:
+            sub.add_argument(
+                "--debug",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help="show the full traceback when the command fails",
+            )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 2 usage error)."""
-    args = _build_parser().parse_args(argv)
-    if args.command == "demo":
-        if args.bars <= 0:
-            print(f"flotilla demo: --bars {args.bars} invalid, expected > 0", file=sys.stderr)
-            return 2
-        from node.demo import run_demo
+    """Run the command line; return the exit code (0 ok, 1 failed, 2 usage error)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse exits 2 on usage errors and 0 on --help
+        return int(exit_.code or 0)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(f"flotilla {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:
+        if args.debug:
+            raise
+        from core.errors import FlotillaError
 
-        print(run_demo(args.bars))
-    return 0
+        if isinstance(err, FlotillaError | OSError):
+            message = str(err)
+        else:
+            message = f"{type(err).__name__}: {err} (run with --debug for the traceback)"
+        print(f"flotilla {args.command}: error: {message}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

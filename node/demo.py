@@ -11,12 +11,13 @@ import time
 from configs.strategies.ema_cross import EMACross, EMACrossConfig
 from core.backtest.config import BacktestEngineConfig
 from core.backtest.engine import BacktestEngine
+from core.errors import ValidationError
 from core.model import AccountType, Money, OmsType, Venue
 from core.model.currencies import USD
 from core.testkit import TestInstrumentProvider
 from core.testkit.data import random_walk_bars
 
-__all__ = ["DEMO_BAR_TYPE", "build_demo_engine", "format_report", "run_demo"]
+__all__ = ["DEMO_BAR_TYPE", "build_demo_engine", "format_report", "register", "run_demo"]
 
 DEMO_BAR_TYPE = "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL"
 DEMO_BARS = 100_000
@@ -79,6 +80,28 @@ def format_report(engine: BacktestEngine, wall_seconds: float) -> str:
         f"  events/s            {result.iterations / result.elapsed_time:,.0f} bars/s",
     ]
     return "\n".join(lines)
+
+
+def register(commands) -> None:
+    """Add ``flotilla demo`` to the command line."""
+    demo = commands.add_parser(
+        "demo",
+        help="run the EMA cross demo backtest on bundled (seeded) EUR/USD bars",
+        description="Run the EMA(10/20) cross backtest on seeded EUR/USD 1-minute bars and "
+        "print its report.",
+        epilog="examples:\n  flotilla demo\n  flotilla demo --bars 20000",
+    )
+    demo.add_argument(
+        "--bars", type=int, default=DEMO_BARS, help=f"number of 1-minute bars (default {DEMO_BARS})"
+    )
+    demo.set_defaults(func=_demo_command)
+
+
+def _demo_command(args) -> int:
+    if args.bars <= 0:
+        raise ValidationError(f"--bars {args.bars} invalid, expected > 0")
+    print(run_demo(args.bars))
+    return 0
 
 
 def run_demo(bars: int = DEMO_BARS) -> str:
