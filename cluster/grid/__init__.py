@@ -1,0 +1,1 @@
+"""Backtest grids on Ray: grid spec, runner, results, walk-forward, overfitting diagnostics."""
