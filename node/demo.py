@@ -11,11 +11,11 @@ import time
 from configs.strategies.ema_cross import EMACross, EMACrossConfig
 from core.backtest.config import BacktestEngineConfig
 from core.backtest.engine import BacktestEngine
-from node.cli_types import positive_int
 from core.model import AccountType, Money, OmsType, Venue
 from core.model.currencies import USD
 from core.testkit import TestInstrumentProvider
 from core.testkit.data import random_walk_bars
+from node.cli_types import positive_int
 
 __all__ = ["DEMO_BAR_TYPE", "build_demo_engine", "format_report", "register", "run_demo"]
 
