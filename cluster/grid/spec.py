@@ -7,6 +7,8 @@ A grid file is TOML (or YAML/JSON) like every config, and is checked when it is 
     statistic = "Sharpe Ratio (252 days)"     # what walk-forward and the report optimise
     constraint = "fast_ema_period < slow_ema_period"
     template_path = "ema_cross.toml"         # or an inline [template] table
+    # memory_data = "pkg.module:function"     # small data sent once through Ray's object
+                                              # store instead of the catalog
 
     [[axes]]
     path = "strategies[0].config.fast_ema_period"
@@ -162,6 +164,16 @@ class GridConfig(_Strict, frozen=True, kw_only=True):
     maximize: bool = True
     constraint: str | None = None
     template_path: str | None = None
+    memory_data: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.memory_data is not None and (
+            self.memory_data.count(":") != 1 or not all(self.memory_data.split(":"))
+        ):
+            raise ConfigError(
+                f"memory_data: expected a function path 'package.module:function' returning "
+                f"InMemoryData, got {self.memory_data!r}"
+            )
 
 
 class _GridFile(_Strict, frozen=True, kw_only=True):

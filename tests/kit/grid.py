@@ -58,6 +58,11 @@ def memory_data(bars: int = 3000, seed: int = 7):
     )
 
 
+def memory_data_two_weeks():
+    """Return `memory_data` of 14 days of 1-minute bars (for walk-forward windows)."""
+    return memory_data(bars=14 * 1440, seed=11)
+
+
 def template_dict(**strategy_config) -> dict:
     """Return a run config (plain data) trading the in-memory bars with `FragileEMACross`."""
     config = {"instrument_id": "EUR/USD.SIM", "bar_type": BAR_TYPE, "trade_size": 100_000}
