@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from core.model import BarType, InstrumentId
 from core.trading.actor import Actor
+
+from core.model import BarType, InstrumentId
 from core.trading.config import ActorConfig
 
 # Each run's recorders append here: (kind, identifier, ts_init), in delivery order.
