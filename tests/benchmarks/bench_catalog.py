@@ -160,7 +160,7 @@ def main() -> int:
             f"  {'path':<9} {'quotes':>11} {'events/s (run)':>15} {'engine s':>9} "
             f"{'peak RSS':>9}  digest"
         )
-        for (path, chunks), r in rows.items():
+        for (path, _chunks), r in rows.items():
             print(
                 f"  {path:<9} {r['events']:>11,} {r['events'] / r['elapsed']:>15,.0f} "
                 f"{r['engine']:>9.2f} {r['rss_mib']:>7.0f} MiB  {r['digest'][:12]}"
