@@ -20,7 +20,10 @@ ray = pytest.importorskip("ray")
 
 @pytest.fixture(scope="module")
 def local_ray(tmp_path_factory):
+    import builtins
+
     temp = tmp_path_factory.mktemp("ray")
+    original_print = builtins.print  # ray.init replaces print (tqdm_ray's safe_print)
     ray.init(
         num_cpus=2,
         include_dashboard=False,
@@ -30,6 +33,7 @@ def local_ray(tmp_path_factory):
     )
     yield
     ray.shutdown()
+    builtins.print = original_print
 
 
 def grid(**strategy_config):
