@@ -27,6 +27,7 @@ import inspect
 import json
 import re
 import tomllib
+import types
 import typing
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -570,6 +571,7 @@ def _field_type(cls: type, path: str) -> Any:
     """Return the annotated type at a msgspec path from a struct class, or None."""
     tp: Any = cls
     for key, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
+        tp = _unwrap_optional(tp)
         origin = typing.get_origin(tp)
         if index:
             args = typing.get_args(tp)
@@ -586,6 +588,15 @@ def _field_type(cls: type, path: str) -> Any:
                 return None
             continue
         return None
+    return _unwrap_optional(tp)
+
+
+def _unwrap_optional(tp: Any) -> Any:
+    """Return ``X`` for ``X | None`` (a struct, list or dict inside an optional field)."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
     return tp
 
 

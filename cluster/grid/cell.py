@@ -90,10 +90,10 @@ def build_cell_engine(config, memory: InMemoryData | None = None):
         return build_engine(config)[0]
     from core.backtest.engine import BacktestEngine
     from core.model.data import TradeTick
-    from node.backtest.node import _add_venues
+    from node.backtest.node import add_venues
 
     engine = BacktestEngine(config.engine)
-    _add_venues(engine, config)
+    add_venues(engine, config)
     for instrument in memory.instruments:
         engine.add_instrument(instrument)
     for i, data_config in enumerate(config.data):

@@ -45,6 +45,7 @@ __all__ = [
     "BacktestNode",
     "BacktestRunResult",
     "ProgressCallback",
+    "add_venues",
     "build_engine",
     "load_run_result",
     "run_backtest",
@@ -114,7 +115,8 @@ def _instrument_id_of(data_config: BacktestDataConfig, identifier: str):
     return InstrumentId.from_str(identifier)
 
 
-def _add_venues(engine: BacktestEngine, config: BacktestRunConfig) -> None:
+def add_venues(engine: BacktestEngine, config: BacktestRunConfig) -> None:
+    """Add every venue of `config` to `engine` (models, leverages, execution options)."""
     from core.model.currency import Currency
     from core.model.enums import AccountType, BookType, OmsType
     from core.model.identifiers import InstrumentId, Venue
@@ -175,7 +177,7 @@ def build_engine(
         If a catalog is missing, or an instrument or data set is not in it.
     """
     engine = BacktestEngine(config.engine)
-    _add_venues(engine, config)
+    add_venues(engine, config)
     venues = {v.name for v in config.venues}
     added: set[str] = set()
     files: list[Path] = []

@@ -200,11 +200,11 @@ def test_parse_field_path():
         ),
         (
             '[[axes]]\npath = "engine.seed"\nrange = { start = 1, stop = 3, step = 0 }\n',
-            r"grid.toml: axes\[0\].range: step: expected > 0, got 0",
+            r"grid.toml: axes\[0\].range.step: expected > 0, got 0",
         ),
         (
             '[[axes]]\npath = "engine.seed"\nlog_range = { start = 0, stop = 3, num = 3 }\n',
-            r"axes\[0\].log_range: start: expected > 0 for a log range, got 0",
+            r"axes\[0\].log_range.start: expected > 0 for a log range, got 0",
         ),
         (
             '[[axes]]\npath = "engine.seed"\nvalues = [1]\nrange = { start = 1, stop = 3, step = 1 }\n',
@@ -266,12 +266,12 @@ def test_parse_field_path():
         (
             '[[axes]]\npath = "engine.seed"\nvalues = [1]\n'
             '[walk_forward]\nstart = "2024-01-01"\nend = "2024-01-30"\ntrain = "four days"\ntest = "1D"\n',
-            r"grid.toml: walk_forward: train: expected a duration such as '30D' or '12h', got 'four days'",
+            r"grid.toml: walk_forward.train: expected a duration such as '30D' or '12h', got 'four days'",
         ),
         (
             '[[axes]]\npath = "engine.seed"\nvalues = [1]\n'
             '[walk_forward]\nmode = "sliding"\nstart = "2024-01-01"\nend = "2024-01-30"\ntrain = "4D"\ntest = "1D"\n',
-            r"grid.toml: walk_forward: mode: expected one of rolling, anchored, got 'sliding'",
+            r"grid.toml: walk_forward.mode: expected one of rolling, anchored, got 'sliding'",
         ),
         ("", r"grid.toml: axes: required field missing"),
     ],
