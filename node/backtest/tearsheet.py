@@ -47,7 +47,6 @@ __all__ = [
     "line_indices",
     "monthly_returns",
     "render_tearsheet",
-    "tearsheet_inputs",
     "trade_pnls",
     "write_tearsheet",
 ]
@@ -715,54 +714,3 @@ def write_tearsheet(path: str | Path, **kwargs: Any) -> Path:
     page = render_tearsheet(**kwargs)
     target.write_text(page, encoding="utf-8")
     return target
-
-
-def tearsheet_inputs(engine) -> dict[str, Any]:
-    """Return the `render_tearsheet` arguments read from a finished `BacktestEngine`.
-
-    ``statistics`` (the result's ``stats_pnls``), ``equity`` (long form: the balance history
-    of each currency of each account; labelled by currency, or ``"<account> <currency>"`` when
-    several accounts hold one), ``positions`` and ``fills`` (the cache reports). Add ``title``,
-    and optionally ``prices`` and ``config``.
-    """
-    import pandas as pd
-
-    from core.analysis.reports import fills_report, positions_report
-
-    parts = []
-    accounts = list(engine.cache.accounts())
-    held: dict[str, int] = {}
-    for account in accounts:
-        for currency in account.currencies():
-            held[currency.code] = held.get(currency.code, 0) + 1
-    for account in accounts:
-        for currency in account.currencies():
-            ts, totals = account.balance_series(currency)
-            label = currency.code
-            if held[label] > 1:
-                label = f"{account.id.value} {label}"
-            parts.append(
-                pd.DataFrame(
-                    {
-                        "ts_ns": np.asarray(ts, dtype=np.int64),
-                        "currency": label,
-                        "balance": np.asarray(totals, dtype=np.float64) / 1e9,
-                    }
-                )
-            )
-    if parts:
-        equity = pd.concat(parts, ignore_index=True)
-    else:
-        equity = pd.DataFrame(
-            {
-                "ts_ns": np.empty(0, np.int64),
-                "currency": np.empty(0, object),
-                "balance": np.empty(0, np.float64),
-            }
-        )
-    return {
-        "statistics": engine.get_result().stats_pnls,
-        "equity": equity,
-        "positions": positions_report(engine.cache),
-        "fills": fills_report(engine.cache),
-    }

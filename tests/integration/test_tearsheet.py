@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.analysis.reports import FILL_COLUMNS, POSITION_COLUMNS, rows_to_frame
-from core.analysis.statistics import compute_statistics
-from node.backtest.tearsheet import (
-    CHART_IDS,
-    MAX_FILL_MARKERS,
-    MAX_LINE_POINTS,
-    tearsheet_inputs,
-    write_tearsheet,
+from core.analysis.reports import (
+    FILL_COLUMNS,
+    POSITION_COLUMNS,
+    fills_report,
+    positions_report,
+    rows_to_frame,
 )
+from core.analysis.statistics import compute_statistics
+from node.backtest.tearsheet import CHART_IDS, MAX_FILL_MARKERS, MAX_LINE_POINTS, write_tearsheet
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -185,6 +185,23 @@ def assert_clean(opened: Opened, traces: dict[str, int]) -> None:
 
 
 # -- inputs ----------------------------------------------------------------------------------
+
+
+def tearsheet_inputs(engine) -> dict:
+    """Return the statistics, equity (long form), positions and fills of a finished engine."""
+    parts = []
+    for account in engine.cache.accounts():
+        for currency in account.currencies():
+            ts, totals = account.balance_series(currency)
+            parts.append(
+                pd.DataFrame({"ts_ns": ts, "currency": currency.code, "balance": totals / 1e9})
+            )
+    return {
+        "statistics": engine.get_result().stats_pnls,
+        "equity": pd.concat(parts, ignore_index=True),
+        "positions": positions_report(engine.cache),
+        "fills": fills_report(engine.cache),
+    }
 
 
 def _demo_inputs(bars: int) -> dict:
@@ -393,6 +410,25 @@ def test_tearsheet_many_fills_are_down_sampled_and_counted_in_the_title(browser,
     assert opened.charts["equity"]["points"][0] <= MAX_LINE_POINTS
     assert opened.charts["trade-pnl"]["points"] == [n // 2]
     assert path.stat().st_size < 6_000_000
+
+
+def test_tearsheet_with_nothing_at_all_still_renders_every_chart(browser, tmp_path):
+    # The empty equity frame BacktestNode writes for a run without accounts.
+    path = write_tearsheet(
+        tmp_path / "empty.html",
+        title="Empty",
+        statistics={},
+        equity=pd.DataFrame({"ts_ns": [], "balance": [], "currency": []}),
+        positions=rows_to_frame([], POSITION_COLUMNS),
+        fills=rows_to_frame([], FILL_COLUMNS),
+    )
+
+    opened = open_report(browser, path)
+
+    assert_clean(opened, dict.fromkeys(CHART_IDS, 0))
+    assert opened.charts["equity"]["annotations"] == ["no equity observations"]
+    assert opened.charts["monthly-returns"]["annotations"] == ["no equity observations"]
+    assert opened.charts["fills"]["annotations"] == ["no fills and no prices"]
 
 
 def test_open_report_catches_a_cdn_script_and_the_error_it_leaves(browser, tmp_path):
