@@ -445,7 +445,7 @@ def _monthly_figure(curves):
     for row, (label, table) in enumerate(tables.items(), start=1):
         pct = table.to_numpy() * 100.0
         z = [[None if math.isnan(v) else float(v) for v in year] for year in pct]
-        text = [["" if math.isnan(v) else f"{v:+.2f}%" for v in year] for year in pct]
+        text = [["" if math.isnan(v) else _percent_text(v) for v in year] for year in pct]
         fig.add_trace(
             go.Heatmap(
                 z=z,
@@ -470,6 +470,15 @@ def _monthly_figure(curves):
     note = None if tables else "no equity observations"
     _layout(fig, "Monthly returns (%)", 140 + 60 * sum(heights) + 40 * (rows - 1), note=note)
     return fig
+
+
+def _percent_text(pct: float) -> str:
+    """Return a heatmap cell's label: 2 decimals, or 2 significant digits below 0.01 %."""
+    if pct == 0.0:
+        return "0.00%"
+    if abs(pct) >= 0.01:
+        return f"{pct:+.2f}%"
+    return f"{pct:+.2g}%"
 
 
 def _trade_pnl_figure(pnls: dict[str, np.ndarray]):

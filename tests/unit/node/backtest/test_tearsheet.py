@@ -13,6 +13,7 @@ from core.analysis.statistics import STATISTIC_KEYS, max_drawdown
 from core.errors import ValidationError
 from node.backtest.tearsheet import (
     CHART_IDS,
+    _percent_text,
     drawdown_series,
     line_indices,
     monthly_returns,
@@ -144,6 +145,20 @@ def test_monthly_returns_invalid_curves_raise(ts, values, match):
         return
     with pytest.raises(ValidationError, match=match):
         monthly_returns(ts, values)
+
+
+@pytest.mark.parametrize(
+    ("pct", "text"),
+    [
+        (0.0, "0.00%"),
+        (12.345, "+12.35%"),
+        (-0.01, "-0.01%"),
+        (-0.0081, "-0.0081%"),
+        (0.004, "+0.004%"),
+    ],
+)
+def test_percent_text_keeps_small_returns_visible(pct, text):
+    assert _percent_text(pct) == text
 
 
 # -- trade_pnls ------------------------------------------------------------------------------
