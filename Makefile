@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv build demo test test-slow bench lint clean
+.PHONY: help venv system build demo test test-slow bench lint clean FORCE
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
@@ -26,16 +26,37 @@ $(STAMP)/deps: pyproject.toml | $(VPY)
 
 venv: $(STAMP)/deps  ## Create .venv and install every Python dependency
 
+# System packages the tests need: Debian's chromium (the tearsheet test opens reports in it).
+# The stamp is redone whenever chromium is missing (FORCE), so removing it re-installs it.
+CHROMIUM := $(shell command -v chromium 2>/dev/null)
+$(STAMP)/system: $(if $(CHROMIUM),,FORCE)
+	@mkdir -p $(STAMP)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; \
+		elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+		else echo "chromium is missing and installing it needs root (no sudo): run" \
+			"'apt-get install chromium' as root, then make again" >&2; exit 1; fi; \
+		echo "installing Debian's chromium (apt-get) for the browser tests"; \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	fi
+	@command -v chromium >/dev/null 2>&1 || { echo "chromium still missing after apt-get" >&2; exit 1; }
+	@touch $@
+
+system: $(STAMP)/system  ## Install the system packages the tests need (Debian's chromium)
+
+FORCE:
+
 build: $(STAMP)/deps  ## Compile the Cython kernel in place (incremental, $(JOBS) jobs)
 	$(VPY) setup.py -q build_ext --inplace --parallel $(JOBS)
 
 demo: build  ## Build, then run the demo backtest (EMA cross, 100k EUR/USD bars) and print its report
 	$(VENV)/bin/flotilla demo
 
-test: build  ## Build, then run the test suite (without the slow chaos/soak scenarios)
+test: build $(STAMP)/system  ## Build, then run the test suite (without the slow chaos/soak scenarios)
 	$(VPY) -m pytest -m "not slow" -q $(PYTEST_ARGS)
 
-test-slow: build  ## Run only the slow chaos and soak scenarios
+test-slow: build $(STAMP)/system  ## Run only the slow chaos and soak scenarios
 	$(VPY) -m pytest -m slow -q $(PYTEST_ARGS)
 
 bench: build  ## Run the benchmarks in tests/benchmarks (prints machine, versions, rates, ratios)
