@@ -427,12 +427,13 @@ def tearsheet_inputs(engine: BacktestEngine, config: BacktestRunConfig) -> dict[
     from core.analysis import reports
 
     equity = []
-    for account in engine.cache.accounts():
+    accounts = list(engine.cache.accounts())
+    for account in accounts:
         for currency in account.currencies():
             ts, totals = account.balance_series(currency)
-            equity.append(
-                pd.DataFrame({"ts_ns": ts, "balance": totals / 1e9, "currency": currency.code})
-            )
+            # One curve per account and currency: label by currency alone when unambiguous.
+            label = currency.code if len(accounts) == 1 else f"{account.id} {currency.code}"
+            equity.append(pd.DataFrame({"ts_ns": ts, "balance": totals / 1e9, "currency": label}))
     result = engine.get_result()
     return {
         "title": f"{config.name or 'backtest'} — {config.id[:12]}",
