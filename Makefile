@@ -50,8 +50,20 @@ FORCE:
 build: $(STAMP)/deps  ## Compile the Cython kernel in place (incremental, $(JOBS) jobs)
 	$(VPY) setup.py -q build_ext --inplace --parallel $(JOBS)
 
-demo: build  ## Build, then run the demo backtest (EMA cross, 100k EUR/USD bars) and print its report
-	$(VENV)/bin/flotilla demo
+DEMO_CATALOG := .flotilla/catalog
+DEMO_BARS_CSV := configs/data/EURUSD-1-MINUTE-MID.csv.gz
+DEMO_BAR_TYPE := EUR/USD.SIM-1-MINUTE-MID-EXTERNAL
+
+# The bundled bars, imported once (into a temporary catalog renamed into place when complete).
+$(DEMO_CATALOG): $(DEMO_BARS_CSV) | $(STAMP)/deps
+	rm -rf $@ $@.tmp
+	$(VENV)/bin/flotilla catalog add-instrument --fx EUR/USD.SIM --catalog $@.tmp
+	$(VENV)/bin/flotilla catalog import bars $(DEMO_BARS_CSV) --instrument EUR/USD.SIM \
+	    --bar-type $(DEMO_BAR_TYPE) --catalog $@.tmp --strict
+	mv $@.tmp $@
+
+demo: build $(DEMO_CATALOG)  ## Build, import the bundled EUR/USD bars, run configs/ema_cross.toml, print the report
+	$(VENV)/bin/flotilla backtest configs/ema_cross.toml --results .flotilla/results --force
 
 test: build $(STAMP)/system  ## Build, then run the test suite (without the slow chaos/soak scenarios)
 	$(VPY) -m pytest -m "not slow" -q $(PYTEST_ARGS)

@@ -44,4 +44,4 @@ def test_make_test_with_chromium_and_a_fresh_stamp_installs_nothing(tmp_path):
 def test_make_demo_never_installs_system_packages(tmp_path):
     script = dry_run("demo", tmp_path, chromium="")
     assert "apt-get" not in script
-    assert "flotilla demo" in script
+    assert "flotilla backtest configs/ema_cross.toml" in script
