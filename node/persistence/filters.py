@@ -234,7 +234,7 @@ class _Compiler:
             value = (
                 pc.multiply(other.value, factor)
                 if isinstance(node.op, ast.Mult)
-                else pc.divide(pc.cast(other.value, pa.float64()), factor)
+                else pc.divide(other.value.cast(pa.float64()), factor)
             )
             return _Term(value, "fixed" if other.unit == "fixed" else "float")
         raise self.error(node, f"operator {type(node.op).__name__} not allowed")
