@@ -235,8 +235,10 @@ class ParquetDataCatalog:
     ) -> list[Path]:
         """Write a table in the catalog schema of `kind` (the vectorised path).
 
-        The precisions come from the arguments or else from the table's schema metadata
-        (``price_precision``, ``size_precision``), as the wranglers write them.
+        Each precision comes from, in order: the argument; the table's schema metadata
+        (``price_precision``, ``size_precision``, as the wranglers write them); the stream's
+        instrument stored in this catalog; else the fewest decimals that represent every value
+        of the column(s) exactly.
 
         Raises
         ------
@@ -260,19 +262,6 @@ class ParquetDataCatalog:
             )
         owner = f"write_table {kind} {identifier}"
         meta = _decode_metadata(table.schema)
-        precisions = {}
-        for name, given in (
-            ("price_precision", price_precision),
-            ("size_precision", size_precision),
-        ):
-            value = given if given is not None else meta.get(name)
-            if value is None:
-                raise DataError(
-                    f"{owner}: {name} missing, expected it as an argument or in the schema metadata"
-                )
-            if not isinstance(value, int) or not 0 <= value <= 9:
-                raise DataError(f"{owner}: {name} {value!r} invalid, expected 0..9")
-            precisions[name] = value
         schema = SCHEMAS[kind]
         missing = [n for n in schema.names if n not in table.column_names]
         if missing:
@@ -293,7 +282,6 @@ class ParquetDataCatalog:
                     f"{field.type} ({err})"
                 ) from err
         table = pa.table(columns, schema=schema)
-        self._check_raw(owner, kind, table, precisions)
         if kind == "bar":
             try:
                 bar_type = BarType.from_str(identifier)
@@ -306,6 +294,24 @@ class ParquetDataCatalog:
             except ValueError as err:
                 raise DataError(f"{owner}: identifier invalid: {err}") from err
             extra = {"instrument_id": identifier}
+        instrument = None
+        if (price_precision is None or size_precision is None) and self.path.is_dir():
+            found = self.instruments([extra["instrument_id"]])
+            instrument = found[0] if found else None
+        precisions = {}
+        for name, given in (
+            ("price_precision", price_precision),
+            ("size_precision", size_precision),
+        ):
+            value = given if given is not None else meta.get(name)
+            if value is None and instrument is not None:
+                value = getattr(instrument, name)
+            if value is None:
+                value = _finest_precision(table, kind, name)
+            if not isinstance(value, int) or not 0 <= value <= 9:
+                raise DataError(f"{owner}: {name} {value!r} invalid, expected 0..9")
+            precisions[name] = value
+        self._check_raw(owner, kind, table, precisions)
         metadata = {"kind": kind, "identifier": identifier, **extra}
         metadata |= {k: str(v) for k, v in precisions.items()}
         table = table.replace_schema_metadata(metadata)
@@ -588,3 +594,14 @@ class ParquetDataCatalog:
 
 
 _SIZE_COLUMNS = ("bid_size", "ask_size", "size", "volume")
+
+
+def _finest_precision(table: pa.Table, kind: str, name: str) -> int:
+    """Return the fewest decimals (0..9) at which every price (or size) column value is exact."""
+    sizes = name == "size_precision"
+    columns = [c for c in FIXED_POINT_COLUMNS[kind] if (c in _SIZE_COLUMNS) == sizes]
+    for precision in range(10):
+        step = 10 ** (9 - precision)
+        if all(not (table.column(c).to_numpy() % step).any() for c in columns):
+            return precision
+    return 9

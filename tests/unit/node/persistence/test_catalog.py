@@ -246,8 +246,6 @@ def test_write_table_bad_input_raises(tmp_path, change, match):
     catalog = ParquetDataCatalog(tmp_path)
     with pytest.raises(DataError, match=match):
         catalog.write_table("quote_tick", IID, change(table), price_precision=5, size_precision=0)
-    with pytest.raises(DataError, match="price_precision missing"):
-        catalog.write_table("quote_tick", IID, table)
     with pytest.raises(DataError, match="kind 'ticks' unknown"):
         catalog.write_table("ticks", IID, table, price_precision=5, size_precision=0)
 
@@ -294,3 +292,18 @@ def test_custom_class_without_contract_refused(tmp_path):
 
     with pytest.raises(DataError, match="expected methods to_dict"):
         ParquetDataCatalog(tmp_path).write_data([Plain(0, 0)])
+
+
+def test_write_table_precision_from_instrument_else_finest(tmp_path):
+    table = pa.table(
+        {"ts_event": [0], "ts_init": [0], "bid": [1_100_000_000], "ask": [1_100_100_000],
+         "bid_size": [10**9], "ask_size": [10**9]}
+    )  # fmt: skip
+    catalog = ParquetDataCatalog(tmp_path)
+    catalog.write_table("quote_tick", "GBP/USD.SIM", table)
+    assert catalog.metadata(QuoteTick, "GBP/USD.SIM")["price_precision"] == 4
+    assert catalog.metadata(QuoteTick, "GBP/USD.SIM")["size_precision"] == 0
+    catalog.write_data([TestInstrumentProvider.default_fx_ccy("EUR/USD")])
+    catalog.write_table("quote_tick", IID, table)
+    assert catalog.metadata(QuoteTick, IID)["price_precision"] == 5
+    assert str(catalog.query(QuoteTick, [IID])[0].ask_price) == "1.10010"
