@@ -24,7 +24,12 @@ import sys
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 # The modules whose ``register(commands)`` adds a command, in the order ``--help`` lists them.
-COMMAND_MODULES = ("node.demo", "node.persistence.commands")
+COMMAND_MODULES = (
+    "node.demo",
+    "node.backtest.commands",
+    "node.persistence.commands",
+    "cluster.grid.commands",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -11,11 +11,11 @@ import time
 from configs.strategies.ema_cross import EMACross, EMACrossConfig
 from core.backtest.config import BacktestEngineConfig
 from core.backtest.engine import BacktestEngine
-from core.errors import ValidationError
 from core.model import AccountType, Money, OmsType, Venue
 from core.model.currencies import USD
 from core.testkit import TestInstrumentProvider
 from core.testkit.data import random_walk_bars
+from node.cli_types import positive_int
 
 __all__ = ["DEMO_BAR_TYPE", "build_demo_engine", "format_report", "register", "run_demo"]
 
@@ -92,14 +92,15 @@ def register(commands) -> None:
         epilog="examples:\n  flotilla demo\n  flotilla demo --bars 20000",
     )
     demo.add_argument(
-        "--bars", type=int, default=DEMO_BARS, help=f"number of 1-minute bars (default {DEMO_BARS})"
+        "--bars",
+        type=positive_int,
+        default=DEMO_BARS,
+        help=f"number of 1-minute bars (default {DEMO_BARS})",
     )
     demo.set_defaults(func=_demo_command)
 
 
 def _demo_command(args) -> int:
-    if args.bars <= 0:
-        raise ValidationError(f"--bars {args.bars} invalid, expected > 0")
     print(run_demo(args.bars))
     return 0
 

@@ -30,7 +30,7 @@ from core.backtest.loop import BacktestLoop
 from core.backtest.matching import OrderMatchingEngine
 from core.backtest.models import FeeModel, FillModel, LatencyModel, MakerTakerFeeModel
 from core.backtest.results import BacktestResult, fill_log_digest
-from core.backtest.stream import BarArrayStream, ListStream, QuoteArrayStream
+from core.backtest.stream import BarArrayStream, ListStream, QuoteArrayStream, TradeArrayStream
 from core.cache.cache import Cache
 from core.common.clock import TestClock
 from core.common.logging import LogLevel, get_default_level, set_default_level
@@ -39,7 +39,7 @@ from core.data.engine import DataEngine
 from core.errors import ConfigError, DataError, FlotillaError, ValidationError
 from core.execution.engine import ExecutionEngine
 from core.model.accounts import CashAccount, MarginAccount
-from core.model.data import BarType
+from core.model.data import BarType, QuoteTick, TradeTick
 from core.model.enums import AccountType, AggregationSource, BookType, OmsType
 from core.model.identifiers import AccountId, InstrumentId, TraderId, Venue
 from core.model.instruments import Instrument
@@ -232,15 +232,24 @@ class BacktestEngine:
         *,
         bar_type: BarType | str | None = None,
         instrument_id: InstrumentId | str | None = None,
+        data_cls: type | None = None,
         price_precision: int | None = None,
         size_precision: int | None = None,
     ) -> None:
         """Add data: a list of data objects, or columnar data for one type and instrument.
 
-        Columnar bars need ``bar_type`` and columns ``ts_event, ts_init, open, high, low, close,
-        volume``; columnar quotes need ``instrument_id`` and ``ts_event, ts_init, bid, ask,
-        bid_size, ask_size``; all raw int64 (value × 10**9). Precisions default to the
-        instrument's.
+        Columnar data is a pyarrow Table, a mapping of arrays, or a chunk source: a callable
+        returning a fresh iterator of RecordBatches/Tables/mappings, read one chunk at a time as
+        the run consumes it (so memory does not grow with the data). Columns are raw int64
+        (value × 10**9):
+
+        - bars (``bar_type=``): ``ts_event, ts_init, open, high, low, close, volume``;
+        - quotes (``instrument_id=``): ``ts_event, ts_init, bid, ask, bid_size, ask_size``;
+        - trades (``instrument_id=``, ``data_cls=TradeTick``): ``ts_event, ts_init, price,
+          size, aggressor_side`` and ``trade_id`` (str).
+
+        Without ``data_cls``, columns are taken as trades if they hold ``price``, else quotes.
+        Precisions default to the instrument's.
 
         Raises
         ------
@@ -254,19 +263,14 @@ class BacktestEngine:
                 raise DataError("add_data: empty list, expected at least one data object")
             self._streams.append(ListStream(data, priority))
             return
-        columns = _columns(data)
+        if callable(data):
+            columns, source = None, data
+        else:
+            columns, source = _columns(data), None
         if bar_type is not None:
             bar_type = BarType.from_str(bar_type) if isinstance(bar_type, str) else bar_type
             instrument = self._require_instrument(bar_type.instrument_id)
-            self._streams.append(
-                BarArrayStream(
-                    bar_type,
-                    columns,
-                    instrument.price_precision if price_precision is None else price_precision,
-                    instrument.size_precision if size_precision is None else size_precision,
-                    priority,
-                )
-            )
+            stream_cls, identifier = BarArrayStream, bar_type
         elif instrument_id is not None:
             instrument_id = (
                 InstrumentId.from_str(instrument_id)
@@ -274,19 +278,38 @@ class BacktestEngine:
                 else instrument_id
             )
             instrument = self._require_instrument(instrument_id)
-            self._streams.append(
-                QuoteArrayStream(
-                    instrument_id,
-                    columns,
-                    instrument.price_precision if price_precision is None else price_precision,
-                    instrument.size_precision if size_precision is None else size_precision,
-                    priority,
+            if data_cls is None:
+                if columns is None:
+                    raise DataError(
+                        "add_data: a chunk source with instrument_id needs data_cls=QuoteTick or "
+                        "data_cls=TradeTick"
+                    )
+                data_cls = TradeTick if "price" in columns else QuoteTick
+            if data_cls is QuoteTick:
+                stream_cls = QuoteArrayStream
+            elif data_cls is TradeTick:
+                stream_cls = TradeArrayStream
+            else:
+                raise DataError(
+                    f"add_data: data_cls {data_cls!r} invalid for columnar data, expected "
+                    f"QuoteTick or TradeTick (or bar_type=... for bars)"
                 )
-            )
+            identifier = instrument_id
         else:
             raise DataError(
-                "add_data: columnar data needs bar_type=... (bars) or instrument_id=... (quotes)"
+                "add_data: columnar data needs bar_type=... (bars) or instrument_id=... (quotes, "
+                "trades)"
             )
+        self._streams.append(
+            stream_cls(
+                identifier,
+                columns,
+                instrument.price_precision if price_precision is None else price_precision,
+                instrument.size_precision if size_precision is None else size_precision,
+                priority,
+                source=source,
+            )
+        )
 
     def _require_instrument(self, instrument_id: InstrumentId) -> Instrument:
         instrument = self._instruments.get(instrument_id)

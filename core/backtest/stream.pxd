@@ -23,32 +23,47 @@ cdef class ListStream(DataStream):
     cdef Py_ssize_t _index
 
 
-cdef class BarArrayStream(DataStream):
+cdef class ArrayStream(DataStream):
+    cdef object _source
+    cdef object _columns
+    cdef object _chunks
+    cdef Py_ssize_t _n
+    cdef Py_ssize_t _index
+    cdef int64_t _last_ts
+    cdef const int64_t[::1] _ts_init
+    cdef int _price_precision
+    cdef int _size_precision
+
+    cdef void _init_source(self, object columns, object source, int priority) except *
+    cdef bint _next_chunk(self) except -1
+    cdef void _bind(self, object columns) except *
+    cdef bint _accept(self, Py_ssize_t i) except -1
+    cdef void _advance(self) except *
+
+
+cdef class BarArrayStream(ArrayStream):
     cdef readonly BarType bar_type
     cdef const int64_t[::1] _ts_event
-    cdef const int64_t[::1] _ts_init
     cdef const int64_t[::1] _open
     cdef const int64_t[::1] _high
     cdef const int64_t[::1] _low
     cdef const int64_t[::1] _close
     cdef const int64_t[::1] _volume
-    cdef int _price_precision
-    cdef int _size_precision
-    cdef Py_ssize_t _index
-    cdef int64_t _last_ts
-    cdef void _advance(self)
 
 
-cdef class QuoteArrayStream(DataStream):
+cdef class QuoteArrayStream(ArrayStream):
     cdef readonly InstrumentId instrument_id
     cdef const int64_t[::1] _ts_event
-    cdef const int64_t[::1] _ts_init
     cdef const int64_t[::1] _bid
     cdef const int64_t[::1] _ask
     cdef const int64_t[::1] _bid_size
     cdef const int64_t[::1] _ask_size
-    cdef int _price_precision
-    cdef int _size_precision
-    cdef Py_ssize_t _index
-    cdef int64_t _last_ts
-    cdef void _advance(self)
+
+
+cdef class TradeArrayStream(ArrayStream):
+    cdef readonly InstrumentId instrument_id
+    cdef const int64_t[::1] _ts_event
+    cdef const int64_t[::1] _price
+    cdef const int64_t[::1] _size
+    cdef const int64_t[::1] _aggressor
+    cdef object _trade_ids

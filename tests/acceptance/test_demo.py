@@ -65,4 +65,4 @@ def test_cli_demo_prints_report(capsys):
 
 def test_cli_demo_bad_bars_exits_2(capsys):
     assert main(["demo", "--bars", "0"]) == 2
-    assert "--bars 0 invalid, expected > 0" in capsys.readouterr().err
+    assert "argument --bars: invalid value 0, expected an integer > 0" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from core.errors import DataError
 from core.model import AccountType, Bar, BarType, Money, OmsType, Venue
 from core.model.currencies import USD
 from core.testkit import TestInstrumentProvider
-from core.testkit.data import random_walk_bars
+from core.testkit.data import random_walk_bars, random_walk_quotes
 
 BAR_TYPE = "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL"
 
@@ -82,3 +82,142 @@ def test_columnar_data_without_bar_type_or_instrument_raises():
 def test_add_data_of_unsupported_type_raises():
     with pytest.raises(DataError, match=r"add_data: invalid type str, expected a list"):
         _engine().add_data("bars.csv", bar_type=BAR_TYPE)
+
+
+def _batches(columns, sizes):
+    """Return a chunk source: RecordBatches of the given sizes (0 = an empty batch)."""
+    table = pa.table(columns)
+
+    def source():
+        offset = 0
+        for size in sizes:
+            yield table.slice(offset, size).to_batches()[0] if size else table.slice(0, 0)
+            offset += size
+        if offset < table.num_rows:
+            yield from table.slice(offset).to_batches(max_chunksize=777)
+
+    return source
+
+
+def test_chunk_source_gives_the_digest_of_whole_columns():
+    columns = random_walk_bars(5_000, seed=3)
+    whole = _run(lambda e: e.add_data(columns, bar_type=BAR_TYPE))
+    chunked = _run(lambda e: e.add_data(_batches(columns, [1, 0, 999, 0, 2000]), bar_type=BAR_TYPE))
+    assert chunked == whole
+
+
+def test_chunk_source_is_read_again_on_reset():
+    columns = random_walk_bars(5_000, seed=3)
+    calls = []
+
+    def source():
+        calls.append(1)
+        return iter(pa.table(columns).to_batches(max_chunksize=1_000))
+
+    engine = _engine()
+    engine.add_data(source, bar_type=BAR_TYPE)
+    engine.add_strategy(EMACross(EMACrossConfig(instrument_id="EUR/USD.SIM", bar_type=BAR_TYPE)))
+    engine.run()
+    first = engine.get_result()
+    engine.reset()
+    engine.run()
+    second = engine.get_result()
+    assert len(calls) == 2
+    assert first.iterations == second.iterations == 5_000
+    assert first.digest == second.digest
+
+
+def test_chunk_source_drops_backwards_rows_across_chunks_and_counts_them():
+    columns = random_walk_bars(100, seed=3)
+    ts = columns["ts_init"].copy()
+    ts[50] = ts[10]  # first row of the second chunk goes back in time
+    columns["ts_init"] = ts
+    columns["ts_event"] = ts
+    engine = _engine()
+    engine.add_data(lambda: iter(pa.table(columns).to_batches(max_chunksize=50)), bar_type=BAR_TYPE)
+    engine.run()
+    result = engine.get_result()
+    assert result.iterations == 99
+    assert result.drop_reasons == {"ts_init going backwards": 1}
+
+
+def test_chunk_source_with_missing_column_raises_when_read():
+    columns = random_walk_bars(10)
+    del columns["close"]
+    engine = _engine()
+    with pytest.raises(DataError, match=r"columnar bars: missing column 'close'"):
+        engine.add_data(lambda: iter([columns]), bar_type=BAR_TYPE)
+
+
+def test_chunk_source_with_instrument_id_needs_data_cls():
+    with pytest.raises(DataError, match=r"needs data_cls=QuoteTick or data_cls=TradeTick"):
+        _engine().add_data(lambda: iter([]), instrument_id="EUR/USD.SIM")
+
+
+def _trade_columns(n: int) -> dict:
+    import numpy as np
+
+    quotes = random_walk_quotes(n, seed=5)
+    return {
+        "ts_event": quotes["ts_event"],
+        "ts_init": quotes["ts_init"],
+        "price": quotes["bid"],
+        "size": np.full(n, 10_000 * 10**9, dtype=np.int64),
+        "aggressor_side": np.arange(n, dtype=np.int64) % 2 + 1,
+        "trade_id": np.array([f"T{i}" for i in range(n)], dtype=object),
+    }
+
+
+def test_trade_columns_equal_trade_objects():
+    from core.model import TradeTick
+
+    columns = _trade_columns(300)
+    seen = {}
+    for name, add in (
+        ("columns", lambda e: e.add_data(columns, instrument_id="EUR/USD.SIM")),
+        ("table", lambda e: e.add_data(pa.table(columns), instrument_id="EUR/USD.SIM")),
+        (
+            "source",
+            lambda e: e.add_data(
+                lambda: iter(pa.table(columns).to_batches(max_chunksize=64)),
+                instrument_id="EUR/USD.SIM",
+                data_cls=TradeTick,
+            ),
+        ),
+    ):
+        engine = _engine()
+        add(engine)
+        received = []
+        engine.data_engine  # noqa: B018 - the engine exists before run
+        engine.msgbus.subscribe("data.trades.*", received.append)
+        engine.run()
+        seen[name] = [
+            (t.ts_init, t.price_raw, t.size_raw, int(t.aggressor_side), str(t.trade_id))
+            for t in received
+        ]
+    assert seen["columns"] == seen["table"] == seen["source"]
+    assert len(seen["columns"]) == 300
+    assert seen["columns"][3] == (
+        int(columns["ts_init"][3]),
+        int(columns["price"][3]),
+        10_000 * 10**9,
+        2,
+        "T3",
+    )
+
+
+def test_trade_columns_with_bad_rows_drop_and_count():
+    columns = _trade_columns(10)
+    columns["size"][2] = 0
+    columns["aggressor_side"][4] = 7
+    columns["trade_id"][6] = ""
+    engine = _engine()
+    engine.add_data(columns, instrument_id="EUR/USD.SIM")
+    engine.run()
+    result = engine.get_result()
+    assert result.iterations == 7
+    assert result.drop_reasons == {
+        "non-positive size": 1,
+        "invalid aggressor_side": 1,
+        "invalid trade_id": 1,
+    }

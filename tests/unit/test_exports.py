@@ -5,6 +5,17 @@ import importlib
 import pytest
 
 EXPORTS = {
+    "cluster.grid": [
+        "CellResult",
+        "GridCell",
+        "GridRunner",
+        "GridSpec",
+        "GridVerificationError",
+        "InMemoryData",
+        "load_cell_results",
+        "load_grid_spec",
+        "run_cell",
+    ],
     "core.errors": [
         "ConfigError",
         "CurrencyMismatch",

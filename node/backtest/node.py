@@ -1,0 +1,589 @@
+"""`BacktestNode`: run `BacktestRunConfig`s over data streamed from a Parquet catalog.
+
+Each data config becomes one engine stream per instrument or bar type, read from the catalog
+one record batch (``chunk_size`` rows) at a time, so peak memory does not grow with the data
+set. Streams are merged by ``ts_init``; ties keep the order the data configs (and, inside one,
+the identifiers) were given.
+
+With a results directory a run writes ``<results>/<config id>/``:
+
+| file                         | holds                                                          |
+| ---------------------------- | -------------------------------------------------------------- |
+| ``config.json``              | the resolved config (every default filled in)                  |
+| ``result.json``              | `BacktestRunResult`: digest, statistics, counts, timings       |
+| ``statistics.json``          | statistics per currency and the digest                         |
+| ``reports/<name>.parquet``   | orders, fills, positions, account (also as ``.csv``)           |
+| ``tearsheet.html``           | the self-contained HTML report                                 |
+| ``lineage.json``             | config id, the SHA-256 of every data file read, package        |
+|                              | version and git commit; written last, so it marks completion   |
+
+A run whose ``lineage.json`` matches the config id and the current data files is not run
+again unless ``force`` is set: its stored result is returned (``reused=True``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from core.backtest.engine import BacktestEngine
+from core.errors import ConfigError, DataError, FlotillaError
+from node.config import BacktestDataConfig, BacktestRunConfig, config_to_dict, import_path
+
+__all__ = [
+    "BacktestNode",
+    "BacktestRunResult",
+    "ProgressCallback",
+    "add_venues",
+    "build_engine",
+    "load_run_result",
+    "run_backtest",
+]
+
+# Called with (rows read so far, rows expected or None) each time a chunk is read.
+ProgressCallback = Callable[[int, int | None], None]
+
+
+class BacktestRunResult(msgspec.Struct, frozen=True, kw_only=True):
+    """The outcome of one run of a `BacktestRunConfig`.
+
+    ``statistics`` maps a currency code to its statistics; ``digest`` is the fill-log digest;
+    ``error`` holds the one-line error of a run that failed (then the counts are zero).
+    """
+
+    config_id: str
+    name: str
+    digest: str
+    statistics: dict[str, dict[str, Any]]
+    elapsed_s: float
+    iterations: int
+    total_orders: int
+    total_fills: int
+    total_positions: int
+    dropped_data: int
+    drop_reasons: dict[str, int]
+    handler_errors: int
+    denied_orders: int
+    backtest_start_ns: int
+    backtest_end_ns: int
+    run_dir: str | None = None
+    error: str | None = None
+    reused: bool = False
+
+
+# -- building an engine from a config -----------------------------------------------------------
+
+
+def _catalog(path: str, field: str):
+    from node.persistence import ParquetDataCatalog
+
+    if not Path(path).is_dir():
+        raise ConfigError(f"{field}: catalog {path!r} not found, expected a catalog directory")
+    return ParquetDataCatalog(path)
+
+
+def _data_class(name: str):
+    from core.model.data import Bar, QuoteTick, TradeTick
+
+    builtin = {"QuoteTick": QuoteTick, "TradeTick": TradeTick, "Bar": Bar}
+    if name in builtin:
+        return builtin[name]
+    if name == "OrderBookDelta":
+        from core.model.book import OrderBookDelta
+
+        return OrderBookDelta
+    return import_path(name)
+
+
+def _instrument_id_of(data_config: BacktestDataConfig, identifier: str):
+    from core.model.data import BarType
+    from core.model.identifiers import InstrumentId
+
+    if data_config.data_cls == "Bar":
+        return BarType.from_str(identifier).instrument_id
+    return InstrumentId.from_str(identifier)
+
+
+def add_venues(engine: BacktestEngine, config: BacktestRunConfig) -> None:
+    """Add every venue of `config` to `engine` (models, leverages, execution options)."""
+    from core.model.currency import Currency
+    from core.model.enums import AccountType, BookType, OmsType
+    from core.model.identifiers import InstrumentId, Venue
+    from core.model.objects import Money
+
+    for venue in config.venues:
+        engine.add_venue(
+            Venue(venue.name),
+            OmsType[venue.oms_type],
+            AccountType[venue.account_type],
+            starting_balances=[Money.from_str(b) for b in venue.starting_balances],
+            base_currency=Currency.from_str(venue.base_currency) if venue.base_currency else None,
+            default_leverage=Decimal(str(venue.default_leverage)),
+            leverages={
+                InstrumentId.from_str(k): Decimal(str(v)) for k, v in venue.leverages.items()
+            },
+            fill_model=venue.fill_model.create(),
+            fee_model=venue.fee_model.create(),
+            latency_model=venue.latency_model.create(),
+            book_type=BookType[venue.book_type],
+            bar_execution=venue.bar_execution,
+            bar_adaptive_high_low_ordering=venue.bar_adaptive_high_low_ordering,
+            reject_stop_orders=venue.reject_stop_orders,
+            fill_at_next_bar_open=venue.fill_at_next_bar_open,
+        )
+
+
+class _Progress:
+    """Counts rows read across every stream of a run and reports them."""
+
+    def __init__(self, callback: ProgressCallback | None, total: int | None) -> None:
+        self.callback = callback
+        self.total = total
+        self.rows = 0
+
+    def wrap(self, source: Callable[[], Iterator]) -> Callable[[], Iterator]:
+        if self.callback is None:
+            return source
+
+        def counted() -> Iterator:
+            for batch in source():
+                self.rows += batch.num_rows
+                self.callback(self.rows, self.total)
+                yield batch
+
+        return counted
+
+
+def build_engine(
+    config: BacktestRunConfig, progress: ProgressCallback | None = None
+) -> tuple[BacktestEngine, list[Path]]:
+    """Return an engine wired from `config` (venues, instruments, data, actors, strategies)
+    and the data files it will read.
+
+    Raises
+    ------
+    ConfigError
+        If a catalog is missing, or an instrument or data set is not in it.
+    """
+    engine = BacktestEngine(config.engine)
+    add_venues(engine, config)
+    venues = {v.name for v in config.venues}
+    added: set[str] = set()
+    files: list[Path] = []
+    sources: list[tuple[int, str, Any, Any, Any]] = []
+    total_rows = 0
+    for i, data_config in enumerate(config.data):
+        field = f"data[{i}]"
+        catalog = _catalog(data_config.catalog_path, f"{field}.catalog_path")
+        data_cls = _data_class(data_config.data_cls)
+        for identifier in data_config.identifiers:
+            instrument_id = _instrument_id_of(data_config, identifier)
+            if instrument_id.venue.value not in venues:
+                raise ConfigError(
+                    f"{field}: {identifier} trades on venue {instrument_id.venue.value!r}, "
+                    f"expected one of the configured venues {sorted(venues)}"
+                )
+            if str(instrument_id) not in added:
+                found = catalog.instruments([str(instrument_id)])
+                if not found:
+                    raise ConfigError(
+                        f"{field}: instrument {instrument_id} not in catalog "
+                        f"{data_config.catalog_path!r}, expected it to be written with the data "
+                        f"(flotilla catalog add-instrument)"
+                    )
+                engine.add_instrument(found[0])
+                added.add(str(instrument_id))
+            data_files = catalog.files(data_cls, identifier)
+            if not data_files:
+                raise ConfigError(
+                    f"{field}: no {data_config.data_cls} data for {identifier} in catalog "
+                    f"{data_config.catalog_path!r}"
+                )
+            files.extend(data_files)
+            total_rows += _rows_in(data_files)
+            sources.append((i, identifier, catalog, data_cls, data_config))
+    counter = _Progress(progress, total_rows)
+    for _, identifier, catalog, data_cls, data_config in sources:
+        _add_stream(engine, config, catalog, data_cls, data_config, identifier, counter)
+    for actor in config.actors:
+        engine.add_actor(actor.create())
+    for strategy in config.strategies:
+        engine.add_strategy(strategy.create())
+    return engine, files
+
+
+def _rows_in(files: list[Path]) -> int:
+    import pyarrow.parquet as pq
+
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+
+def _add_stream(engine, config, catalog, data_cls, data_config, identifier, counter) -> None:
+    from core.model.data import Bar, QuoteTick, TradeTick
+
+    def source() -> Iterator:
+        return catalog.stream(
+            data_cls,
+            identifier,
+            start=data_config.start_ns,
+            end=data_config.end_ns,
+            where=data_config.filter_expr,
+            batch_size=config.chunk_size,
+        )
+
+    if data_cls is Bar:
+        engine.add_data(counter.wrap(source), bar_type=identifier)
+    elif data_cls in (QuoteTick, TradeTick):
+        engine.add_data(counter.wrap(source), instrument_id=identifier, data_cls=data_cls)
+    else:  # order book deltas and custom data: objects (the kernel has no columnar form yet)
+        items = catalog.query(
+            data_cls,
+            [identifier],
+            start=data_config.start_ns,
+            end=data_config.end_ns,
+            where=data_config.filter_expr,
+        )
+        if items:
+            engine.add_data(items)
+
+
+# -- lineage and results ------------------------------------------------------------------------
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _git_commit() -> str | None:
+    root = Path(__file__).resolve().parents[2]
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("flotilla")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def lineage_of(config: BacktestRunConfig, files: list[Path]) -> dict[str, Any]:
+    """Return the lineage record of a run: what went in, and which code ran it."""
+    return {
+        "config_id": config.id,
+        "data_files": [
+            {"path": str(f), "bytes": f.stat().st_size, "sha256": _sha256(f)} for f in files
+        ],
+        "package_version": _package_version(),
+        "git_commit": _git_commit(),
+        "python": sys.version.split()[0],
+    }
+
+
+def _same_inputs(stored: dict, config: BacktestRunConfig, files: list[Path]) -> bool:
+    if stored.get("config_id") != config.id:
+        return False
+    seen = [(d["path"], d["sha256"]) for d in stored.get("data_files", [])]
+    if [p for p, _ in seen] != [str(f) for f in files]:
+        return False
+    return all(_sha256(f) == digest for f, (_, digest) in zip(files, seen, strict=True))
+
+
+def load_run_result(run_dir: str | Path) -> BacktestRunResult:
+    """Return the stored result of a finished run directory.
+
+    Raises
+    ------
+    DataError
+        If the directory holds no finished run.
+    """
+    run_dir = Path(run_dir)
+    path = run_dir / "result.json"
+    if not (run_dir / "lineage.json").is_file() or not path.is_file():
+        raise DataError(
+            f"{run_dir}: not a finished run directory, expected result.json and lineage.json "
+            f"(written by flotilla backtest)"
+        )
+    return msgspec.json.decode(path.read_bytes(), type=BacktestRunResult)
+
+
+def _result_of(engine: BacktestEngine, config: BacktestRunConfig, run_dir: str | None):
+    result = engine.get_result()
+    return BacktestRunResult(
+        config_id=config.id,
+        name=config.name,
+        digest=result.digest,
+        statistics=result.stats_pnls,
+        elapsed_s=result.elapsed_time,
+        iterations=result.iterations,
+        total_orders=result.total_orders,
+        total_fills=result.total_fills,
+        total_positions=result.total_positions,
+        dropped_data=result.dropped_data,
+        drop_reasons=result.drop_reasons,
+        handler_errors=result.handler_errors,
+        denied_orders=result.denied_orders,
+        backtest_start_ns=result.backtest_start_ns,
+        backtest_end_ns=result.backtest_end_ns,
+        run_dir=run_dir,
+    )
+
+
+def _json(data: Any) -> bytes:
+    return msgspec.json.format(msgspec.json.encode(data, order="sorted"), indent=2) + b"\n"
+
+
+def _write_reports(engine: BacktestEngine, config: BacktestRunConfig, out: Path) -> None:
+    from core.analysis import reports
+    from core.model.identifiers import Venue
+
+    folder = out / "reports"
+    folder.mkdir()
+    frames = {
+        "orders": reports.orders_report(engine.cache),
+        "fills": reports.fills_report(engine.cache),
+        "positions": reports.positions_report(engine.cache),
+    }
+    for venue in config.venues:
+        frames[f"account_{venue.name}"] = reports.account_report(engine.cache, Venue(venue.name))
+    for name, frame in frames.items():
+        frame.to_csv(folder / f"{name}.csv")
+        # Parquet needs one type per column; object columns of mixed None/str are fine.
+        frame.to_parquet(folder / f"{name}.parquet")
+
+
+_MAX_PRICE_POINTS = 5_000
+
+
+def _price_series(config: BacktestRunConfig):
+    """Return (ts_ns, price) of the first bar or quote data, down-sampled to at most
+    `_MAX_PRICE_POINTS` points (read again from the catalog, two columns at a time)."""
+    import numpy as np
+    import pandas as pd
+
+    for data_config in config.data:
+        if data_config.data_cls not in ("Bar", "QuoteTick"):
+            continue
+        catalog = _catalog(data_config.catalog_path, "data.catalog_path")
+        data_cls = _data_class(data_config.data_cls)
+        identifier = data_config.identifiers[0]
+        total = max(1, _rows_in(catalog.files(data_cls, identifier)))
+        step = max(1, -(-total // _MAX_PRICE_POINTS))
+        ts_parts, px_parts, offset = [], [], 0
+        for batch in catalog.stream(
+            data_cls,
+            identifier,
+            start=max(data_config.start_ns or 0, config.start_ns or 0),
+            end=min(x for x in (data_config.end_ns, config.end_ns, 2**63 - 1) if x is not None),
+            where=data_config.filter_expr,
+            batch_size=config.chunk_size,
+        ):
+            n = batch.num_rows
+            take = np.arange((-offset) % step, n, step)
+            offset += n
+            ts = batch.column("ts_init").to_numpy()[take]
+            if data_config.data_cls == "Bar":
+                px = batch.column("close").to_numpy()[take] / 1e9
+            else:
+                px = batch.column("bid").to_numpy()[take] + batch.column("ask").to_numpy()[take]
+                px = px / 2e9
+            ts_parts.append(ts)
+            px_parts.append(px)
+        if ts_parts:
+            return pd.DataFrame(
+                {"ts_ns": np.concatenate(ts_parts), "price": np.concatenate(px_parts)}
+            )
+    return None
+
+
+def tearsheet_inputs(engine: BacktestEngine, config: BacktestRunConfig) -> dict[str, Any]:
+    """Return the keyword arguments of `node.backtest.tearsheet.render_tearsheet` for a
+    finished run: equity per currency, positions, fills, a price line and the statistics."""
+    import pandas as pd
+
+    from core.analysis import reports
+
+    equity = []
+    for account in engine.cache.accounts():
+        for currency in account.currencies():
+            ts, totals = account.balance_series(currency)
+            equity.append(
+                pd.DataFrame({"ts_ns": ts, "balance": totals / 1e9, "currency": currency.code})
+            )
+    result = engine.get_result()
+    return {
+        "title": f"{config.name or 'backtest'} — {config.id[:12]}",
+        "statistics": result.stats_pnls,
+        "equity": pd.concat(equity, ignore_index=True)
+        if equity
+        else pd.DataFrame({"ts_ns": [], "balance": [], "currency": []}),
+        "positions": reports.positions_report(engine.cache),
+        "fills": reports.fills_report(engine.cache),
+        "prices": _price_series(config),
+        "config": config_to_dict(config),
+    }
+
+
+def _write_tearsheet(engine: BacktestEngine, config: BacktestRunConfig, out: Path) -> None:
+    from node.backtest.tearsheet import write_tearsheet
+
+    write_tearsheet(out / "tearsheet.html", **tearsheet_inputs(engine, config))
+
+
+def _write_run(
+    engine: BacktestEngine,
+    config: BacktestRunConfig,
+    files: list[Path],
+    run_dir: Path,
+    tearsheet: bool,
+) -> BacktestRunResult:
+    """Write the run's folder atomically: a temporary sibling renamed into place."""
+    tmp = run_dir.with_name(f".{run_dir.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    result = _result_of(engine, config, str(run_dir))
+    (tmp / "config.json").write_bytes(_json(config_to_dict(config)))
+    (tmp / "result.json").write_bytes(_json(result))
+    stats = {"digest": result.digest, "statistics": result.statistics}
+    (tmp / "statistics.json").write_bytes(_json(stats))
+    _write_reports(engine, config, tmp)
+    if tearsheet:
+        _write_tearsheet(engine, config, tmp)
+    (tmp / "lineage.json").write_bytes(_json(lineage_of(config, files)))
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    os.replace(tmp, run_dir)
+    return result
+
+
+def run_backtest(
+    config: BacktestRunConfig,
+    results_dir: str | Path | None = None,
+    *,
+    force: bool = False,
+    tearsheet: bool = True,
+    progress: ProgressCallback | None = None,
+) -> BacktestRunResult:
+    """Run one config; with `results_dir`, write (or reuse) ``<results_dir>/<config id>/``.
+
+    Raises
+    ------
+    ConfigError, DataError
+        If the config names data that is not there.
+    """
+    engine, files = build_engine(config, progress)
+    try:
+        if results_dir is not None:
+            run_dir = Path(results_dir) / config.id
+            lineage = run_dir / "lineage.json"
+            if not force and lineage.is_file():
+                stored = json.loads(lineage.read_text())
+                if _same_inputs(stored, config, files):
+                    return msgspec.structs.replace(load_run_result(run_dir), reused=True)
+        engine.run(config.start_ns, config.end_ns)
+        if results_dir is None:
+            return _result_of(engine, config, None)
+        return _write_run(engine, config, files, run_dir, tearsheet)
+    finally:
+        engine.dispose()
+
+
+class BacktestNode:
+    """Run many `BacktestRunConfig`s one after the other (NautilusTrader's ``BacktestNode``).
+
+    Parameters
+    ----------
+    configs : list of BacktestRunConfig
+    results_dir : str or Path, optional
+        Where each run writes ``<config id>/``.
+    force : bool
+        Run again even when a stored run has the same inputs.
+    raise_exception : bool, default True
+        Stop at the first failing run; if False, record its error in its result and go on.
+    """
+
+    def __init__(
+        self,
+        configs: list[BacktestRunConfig],
+        results_dir: str | Path | None = None,
+        *,
+        force: bool = False,
+        raise_exception: bool = True,
+        tearsheet: bool = True,
+    ) -> None:
+        if not configs or not all(isinstance(c, BacktestRunConfig) for c in configs):
+            raise ConfigError(
+                f"BacktestNode.configs: invalid value {configs!r}, expected a non-empty list of "
+                f"BacktestRunConfig"
+            )
+        self.configs = list(configs)
+        self.results_dir = results_dir
+        self.force = force
+        self.raise_exception = raise_exception
+        self.tearsheet = tearsheet
+
+    def run(self, progress: ProgressCallback | None = None) -> list[BacktestRunResult]:
+        """Run every config in order; return their results in the same order."""
+        results = []
+        for config in self.configs:
+            try:
+                results.append(
+                    run_backtest(
+                        config,
+                        self.results_dir,
+                        force=self.force,
+                        tearsheet=self.tearsheet,
+                        progress=progress,
+                    )
+                )
+            except Exception as err:
+                if self.raise_exception:
+                    raise
+                message = str(err) if isinstance(err, FlotillaError) else traceback.format_exc()
+                results.append(_failed(config, message))
+        return results
+
+
+def _failed(config: BacktestRunConfig, error: str) -> BacktestRunResult:
+    return BacktestRunResult(
+        config_id=config.id,
+        name=config.name,
+        digest="",
+        statistics={},
+        elapsed_s=0.0,
+        iterations=0,
+        total_orders=0,
+        total_fills=0,
+        total_positions=0,
+        dropped_data=0,
+        drop_reasons={},
+        handler_errors=0,
+        denied_orders=0,
+        backtest_start_ns=0,
+        backtest_end_ns=0,
+        error=error,
+    )

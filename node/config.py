@@ -1,0 +1,691 @@
+"""Node-level configs: what a backtest run is made of, as plain data that travels between processes.
+
+A `BacktestRunConfig` names venues, data (in a Parquet catalog), strategies and actors (as
+``"module:Class"`` paths with their config dicts) and the engine settings. It is a frozen msgspec
+struct: loaded from TOML, YAML or JSON by `load_config`, sent to another process as JSON, and
+identified by `BacktestRunConfig.id`, a content hash of its canonical JSON form (defaults included,
+so two files that say the same thing in different words share an id).
+
+Everything is checked at load time, and an error names the file, the field's path, the value and
+what was expected::
+
+    configs/ema.toml: venues[0].oms_type: expected one of NETTING, HEDGING, got "NET"
+
+The component configs (`BacktestEngineConfig`, `DataEngineConfig`, `RiskEngineConfig`,
+`ExecEngineConfig`, `StrategyConfig`, `ActorConfig`) are re-exported from here.
+
+Secrets: a field whose name says it holds a secret (``api_key``, ``api_secret``, ``password``,
+``passphrase``, ``token``, ``secret``, ``private_key``) is shown as ``'***'`` in ``repr``, in any
+config, including inside strategy config dicts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import re
+import tomllib
+import types
+import typing
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from core.backtest.config import BacktestEngineConfig
+from core.data.config import DataEngineConfig
+from core.errors import ConfigError
+from core.execution.config import ExecEngineConfig
+from core.risk.config import RiskEngineConfig
+from core.trading.config import ActorConfig, StrategyConfig
+
+__all__ = [
+    "ActorConfig",
+    "BacktestDataConfig",
+    "BacktestEngineConfig",
+    "BacktestRunConfig",
+    "BacktestVenueConfig",
+    "DataEngineConfig",
+    "ExecEngineConfig",
+    "FeeModelConfig",
+    "FillModelConfig",
+    "ImportableActorConfig",
+    "ImportableStrategyConfig",
+    "LatencyModelConfig",
+    "NodeConfig",
+    "RiskEngineConfig",
+    "StrategyConfig",
+    "config_from_dict",
+    "config_to_dict",
+    "import_path",
+    "load_config",
+    "parse_time_ns",
+]
+
+_SECRET_NAMES = re.compile(
+    r"(api_?key|api_?secret|secret|password|passphrase|token|private_?key)$", re.IGNORECASE
+)
+_REDACTED = "'***'"
+
+
+def _redact(name: str, value: Any) -> str:
+    if isinstance(name, str) and _SECRET_NAMES.search(name) and value is not None:
+        return _REDACTED
+    if isinstance(value, dict):
+        inner = ", ".join(f"{k!r}: {_redact(k, v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_redact("", v) for v in value) + "]"
+    return repr(value)
+
+
+class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of node-level configs: frozen, strict, secrets redacted in ``repr``."""
+
+    def __repr__(self) -> str:
+        fields = ", ".join(
+            f"{name}={_redact(name, getattr(self, name))}" for name in self.__struct_fields__
+        )
+        return f"{type(self).__name__}({fields})"
+
+
+# -- helpers used by the configs ----------------------------------------------------------------
+
+
+def import_path(path: str, what: str = "class") -> Any:
+    """Return the object named by ``"package.module:Name"``.
+
+    Raises
+    ------
+    ConfigError
+        If the path is not ``module:Name``, the module does not import or has no such name.
+    """
+    if not isinstance(path, str) or path.count(":") != 1 or not all(path.split(":")):
+        raise ConfigError(f"expected a path 'package.module:Name', got {path!r}")
+    module_name, name = path.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ConfigError(f"cannot import module {module_name!r} of {path!r}: {err}") from err
+    try:
+        obj = module
+        for part in name.split("."):
+            obj = getattr(obj, part)
+    except AttributeError as err:
+        raise ConfigError(f"module {module_name!r} has no {what} {name!r} (path {path!r})") from err
+    return obj
+
+
+def parse_time_ns(value: int | str | None, field: str) -> int | None:
+    """Return UNIX nanoseconds from an int (ns) or an ISO 8601 string (naive means UTC)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ConfigError(f"{field}: expected ns int or ISO 8601 time, got {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ConfigError(f"{field}: expected ns >= 0, got {value}")
+        return value
+    import pandas as pd
+
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as err:
+        raise ConfigError(
+            f"{field}: expected ns int or ISO 8601 time such as '2024-01-02T00:00:00Z', "
+            f"got {value!r}"
+        ) from err
+    if ts is pd.NaT:
+        raise ConfigError(f"{field}: expected a time, got {value!r}")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return int(ts.value)
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    try:
+        result = Decimal(str(value))
+    except InvalidOperation as err:
+        raise ConfigError(f"{field}: expected a decimal number, got {value!r}") from err
+    if not result.is_finite():
+        raise ConfigError(f"{field}: expected a finite decimal number, got {value!r}")
+    return result
+
+
+def _money(value: str, field: str):
+    from core.model.objects import Money
+
+    try:
+        return Money.from_str(value)
+    except Exception as err:  # the parser's own message says what was wrong
+        raise ConfigError(f"{field}: expected money such as '1000000 USD', got {value!r}") from err
+
+
+# -- component configs --------------------------------------------------------------------------
+
+
+def _config_class_of(cls: type, role: str) -> type:
+    """Return the config class a component's ``__init__(config: X)`` annotates."""
+    try:
+        hints = typing.get_type_hints(cls.__init__)
+    except Exception:  # unresolvable annotations: fall back to asking for config_path
+        hints = {}
+    config_cls = hints.get("config")
+    if isinstance(config_cls, type) and issubclass(config_cls, msgspec.Struct):
+        return config_cls
+    raise ConfigError(
+        f"cannot tell the config class of {role} {cls.__module__}:{cls.__qualname__}, expected "
+        f"config_path = 'module:ConfigClass' (or an annotated __init__(self, config: X))"
+    )
+
+
+class _Importable(NodeConfig, frozen=True, kw_only=True):
+    config_path: str | None = None
+    config: dict[str, Any] = {}
+
+    def _resolve(self, path: str, base: type, role: str) -> tuple[type, type]:
+        cls = import_path(path)
+        if not (inspect.isclass(cls) and issubclass(cls, base)):
+            raise ConfigError(f"{path!r} is {cls!r}, expected a subclass of {base.__name__}")
+        if self.config_path is not None:
+            config_cls = import_path(self.config_path)
+            if not (inspect.isclass(config_cls) and issubclass(config_cls, msgspec.Struct)):
+                raise ConfigError(
+                    f"config_path {self.config_path!r} is {config_cls!r}, expected a msgspec "
+                    f"Struct config class"
+                )
+        else:
+            config_cls = _config_class_of(cls, role)
+        return cls, config_cls
+
+    def _parsed_config(self, config_cls: type):
+        try:
+            return msgspec.convert(self.config, config_cls, strict=False)
+        except msgspec.ValidationError as err:
+            detail = _describe(config_cls, self.config, err)
+            raise ConfigError(f"config.{detail} (in {config_cls.__name__})") from err
+
+
+class ImportableStrategyConfig(_Importable, frozen=True, kw_only=True):
+    """A strategy by ``"module:Class"`` path, with its config as a dict.
+
+    Parameters
+    ----------
+    strategy_path : str
+        ``"configs.strategies.ema_cross:EMACross"``.
+    config_path : str, optional
+        The config class; default: the class annotated on the strategy's ``__init__``.
+    config : dict
+        The config's fields, checked against the config class at load time.
+    """
+
+    strategy_path: str
+
+    def __post_init__(self) -> None:
+        from core.trading.strategy import Strategy
+
+        cls, config_cls = self._resolve(self.strategy_path, Strategy, "strategy")
+        self._parsed_config(config_cls)
+
+    def create(self):
+        """Return a new strategy instance built from this config."""
+        from core.trading.strategy import Strategy
+
+        cls, config_cls = self._resolve(self.strategy_path, Strategy, "strategy")
+        return cls(self._parsed_config(config_cls))
+
+
+class ImportableActorConfig(_Importable, frozen=True, kw_only=True):
+    """An actor by ``"module:Class"`` path, with its config as a dict (see
+    `ImportableStrategyConfig`)."""
+
+    actor_path: str
+
+    def __post_init__(self) -> None:
+        from core.trading.actor import Actor
+
+        cls, config_cls = self._resolve(self.actor_path, Actor, "actor")
+        self._parsed_config(config_cls)
+
+    def create(self):
+        """Return a new actor instance built from this config."""
+        from core.trading.actor import Actor
+
+        cls, config_cls = self._resolve(self.actor_path, Actor, "actor")
+        return cls(self._parsed_config(config_cls))
+
+
+class FillModelConfig(NodeConfig, frozen=True, kw_only=True):
+    """`core.backtest.models.FillModel` settings (probabilities in [0, 1], seeded)."""
+
+    prob_fill_on_limit: float = 1.0
+    prob_slippage: float = 0.0
+    random_seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("prob_fill_on_limit", "prob_slippage"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{name}: expected a probability in [0, 1], got {value}")
+
+    def create(self):
+        """Return the model."""
+        from core.backtest.models import FillModel
+
+        return FillModel(self.prob_fill_on_limit, self.prob_slippage, self.random_seed)
+
+
+class LatencyModelConfig(NodeConfig, frozen=True, kw_only=True):
+    """`core.backtest.models.LatencyModel` settings (nanoseconds >= 0)."""
+
+    base_latency_nanos: int = 0
+    insert_latency_nanos: int = 0
+    update_latency_nanos: int = 0
+    cancel_latency_nanos: int = 0
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name}: expected nanoseconds >= 0, got {getattr(self, name)}")
+
+    def create(self):
+        """Return the model."""
+        from core.backtest.models import LatencyModel
+
+        return LatencyModel(
+            self.base_latency_nanos,
+            self.insert_latency_nanos,
+            self.update_latency_nanos,
+            self.cancel_latency_nanos,
+        )
+
+
+class FeeModelConfig(NodeConfig, frozen=True, kw_only=True):
+    """The venue's fee model: ``maker_taker`` (the instrument's fees), ``fixed`` (a commission
+    per order or per fill) or ``per_contract`` (a commission per unit)."""
+
+    kind: Literal["maker_taker", "fixed", "per_contract"] = "maker_taker"
+    commission: str | None = None
+    charge_commission_once: bool = True
+
+    def __post_init__(self) -> None:
+        if self.kind != "maker_taker":
+            if self.commission is None:
+                raise ConfigError(
+                    f"commission: expected money such as '2.50 USD' for kind {self.kind!r}, "
+                    f"got nothing"
+                )
+            _money(self.commission, "commission")
+
+    def create(self):
+        """Return the model."""
+        from core.backtest.models import FixedFeeModel, MakerTakerFeeModel, PerContractFeeModel
+
+        if self.kind == "maker_taker":
+            return MakerTakerFeeModel()
+        commission = _money(self.commission, "commission")
+        if self.kind == "fixed":
+            return FixedFeeModel(commission, self.charge_commission_once)
+        return PerContractFeeModel(commission)
+
+
+class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
+    """A simulated venue of a backtest run (NautilusTrader's ``BacktestVenueConfig``).
+
+    Parameters
+    ----------
+    name : str
+        The venue, e.g. ``"SIM"``.
+    oms_type : {"NETTING", "HEDGING"}
+    account_type : {"CASH", "MARGIN"}
+    starting_balances : list of str
+        Money strings, e.g. ``["1000000 USD"]``.
+    base_currency : str, optional
+        A single-currency account's currency.
+    default_leverage : decimal, default 1
+    leverages : dict, optional
+        Instrument id to leverage.
+    book_type : {"L1_MBP"}
+    bar_execution, bar_adaptive_high_low_ordering, reject_stop_orders, fill_at_next_bar_open : bool
+        See EXECUTION-RULES.md.
+    fill_model, fee_model, latency_model
+        Model configs.
+    """
+
+    name: str
+    oms_type: Literal["NETTING", "HEDGING"]
+    account_type: Literal["CASH", "MARGIN"]
+    starting_balances: list[str]
+    base_currency: str | None = None
+    default_leverage: float | str = 1
+    leverages: dict[str, float | str] = {}
+    book_type: Literal["L1_MBP"] = "L1_MBP"
+    bar_execution: bool = True
+    bar_adaptive_high_low_ordering: bool = False
+    reject_stop_orders: bool = True
+    fill_at_next_bar_open: bool = False
+    fill_model: FillModelConfig = msgspec.field(default_factory=FillModelConfig)
+    fee_model: FeeModelConfig = msgspec.field(default_factory=FeeModelConfig)
+    latency_model: LatencyModelConfig = msgspec.field(default_factory=LatencyModelConfig)
+
+    def __post_init__(self) -> None:
+        from core.model.currency import Currency
+
+        if not self.name or not self.name.replace("_", "").isalnum():
+            raise ConfigError(f"name: expected a venue name such as 'SIM', got {self.name!r}")
+        if not self.starting_balances:
+            raise ConfigError("starting_balances: expected at least one balance, got []")
+        for i, balance in enumerate(self.starting_balances):
+            _money(balance, f"starting_balances[{i}]")
+        if self.base_currency is not None:
+            try:
+                Currency.from_str(self.base_currency)
+            except Exception as err:
+                raise ConfigError(
+                    f"base_currency: expected a currency code such as 'USD', got "
+                    f"{self.base_currency!r}"
+                ) from err
+        leverage = _decimal(self.default_leverage, "default_leverage")
+        if leverage <= 0:
+            raise ConfigError(f"default_leverage: expected > 0, got {self.default_leverage}")
+        for key, value in self.leverages.items():
+            if _decimal(value, f"leverages[{key!r}]") <= 0:
+                raise ConfigError(f"leverages[{key!r}]: expected > 0, got {value}")
+
+
+_DATA_CLASSES = ("QuoteTick", "TradeTick", "Bar", "OrderBookDelta")
+
+
+class BacktestDataConfig(NodeConfig, frozen=True, kw_only=True):
+    """Data of a backtest run, read from a Parquet catalog.
+
+    Parameters
+    ----------
+    catalog_path : str
+        The catalog's directory (relative paths are relative to the config file).
+    data_cls : str
+        ``QuoteTick``, ``TradeTick``, ``Bar``, ``OrderBookDelta`` or a custom ``"module:Class"``.
+    instrument_id, instrument_ids : str, list of str
+        The instruments (quotes, trades, deltas, custom data).
+    bar_type, bar_types : str, list of str
+        The bar types (bars).
+    start_time, end_time : int or str, optional
+        Bounds on ``ts_init`` (ns or ISO 8601; inclusive).
+    filter_expr : str, optional
+        A row filter understood by the catalog, e.g. ``"bid_size > 0"``.
+    """
+
+    catalog_path: str
+    data_cls: str
+    instrument_id: str | None = None
+    instrument_ids: list[str] = []
+    bar_type: str | None = None
+    bar_types: list[str] = []
+    start_time: int | str | None = None
+    end_time: int | str | None = None
+    filter_expr: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.data_cls not in _DATA_CLASSES and ":" not in self.data_cls:
+            raise ConfigError(
+                f"data_cls: expected one of {', '.join(_DATA_CLASSES)} or 'module:Class', got "
+                f"{self.data_cls!r}"
+            )
+        if ":" in self.data_cls:
+            import_path(self.data_cls)
+        if self.data_cls == "Bar":
+            if not self.identifiers:
+                raise ConfigError("bar_types: expected at least one bar type for data_cls 'Bar'")
+        elif not self.identifiers:
+            raise ConfigError(
+                f"instrument_ids: expected at least one instrument id for data_cls "
+                f"{self.data_cls!r}"
+            )
+        start = parse_time_ns(self.start_time, "start_time")
+        end = parse_time_ns(self.end_time, "end_time")
+        if start is not None and end is not None and end < start:
+            raise ConfigError(f"end_time: expected >= start_time {self.start_time}, got {end}")
+
+    @property
+    def identifiers(self) -> list[str]:
+        """The instrument ids or bar types, in the order given (duplicates removed)."""
+        if self.data_cls == "Bar":
+            names = ([self.bar_type] if self.bar_type else []) + list(self.bar_types)
+        else:
+            names = ([self.instrument_id] if self.instrument_id else []) + list(self.instrument_ids)
+        return list(dict.fromkeys(names))
+
+    @property
+    def start_ns(self) -> int | None:
+        return parse_time_ns(self.start_time, "start_time")
+
+    @property
+    def end_ns(self) -> int | None:
+        return parse_time_ns(self.end_time, "end_time")
+
+
+class BacktestRunConfig(NodeConfig, frozen=True, kw_only=True):
+    """One backtest run: venues, data, strategies, actors, engine settings.
+
+    Parameters
+    ----------
+    venues : list of BacktestVenueConfig
+    data : list of BacktestDataConfig
+        Streams merged by ``ts_init``; ties keep the order given here.
+    strategies, actors : list
+        Importable component configs.
+    engine : BacktestEngineConfig
+    chunk_size : int, default 65,536
+        Rows read from the catalog per batch per stream (memory is bounded by it).
+    start, end : int or str, optional
+        Bounds of the run (ns or ISO 8601; inclusive).
+    name : str
+        A label for reports.
+    """
+
+    venues: list[BacktestVenueConfig]
+    data: list[BacktestDataConfig]
+    strategies: list[ImportableStrategyConfig] = []
+    actors: list[ImportableActorConfig] = []
+    engine: BacktestEngineConfig = msgspec.field(default_factory=BacktestEngineConfig)
+    chunk_size: int = 65_536
+    start: int | str | None = None
+    end: int | str | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.venues:
+            raise ConfigError("venues: expected at least one venue, got []")
+        names = [v.name for v in self.venues]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ConfigError(f"venues[{i}].name: expected a unique venue, got {name!r} twice")
+        if not self.data:
+            raise ConfigError("data: expected at least one data config, got []")
+        if self.chunk_size < 1:
+            raise ConfigError(f"chunk_size: expected rows per batch >= 1, got {self.chunk_size}")
+        start = parse_time_ns(self.start, "start")
+        end = parse_time_ns(self.end, "end")
+        if start is not None and end is not None and end < start:
+            raise ConfigError(f"end: expected >= start {self.start}, got {self.end}")
+
+    @property
+    def id(self) -> str:
+        """The content hash: SHA-256 of the canonical JSON (sorted keys, defaults included)."""
+        return hashlib.sha256(_canonical_json(self)).hexdigest()
+
+    @property
+    def start_ns(self) -> int | None:
+        return parse_time_ns(self.start, "start")
+
+    @property
+    def end_ns(self) -> int | None:
+        return parse_time_ns(self.end, "end")
+
+    def replace(self, **changes) -> BacktestRunConfig:
+        """Return a copy with `changes` applied (validated again)."""
+        data = config_to_dict(self)
+        data.update(changes)
+        return config_from_dict(data, BacktestRunConfig)
+
+
+# -- loading ------------------------------------------------------------------------------------
+
+
+def _canonical_json(config: msgspec.Struct) -> bytes:
+    return json.dumps(
+        config_to_dict(config), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+
+
+def config_to_dict(config: msgspec.Struct) -> dict:
+    """Return the config as plain data (every field, defaults included); the inverse of
+    `config_from_dict`."""
+    return msgspec.to_builtins(config, builtin_types=None, order=None)
+
+
+_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+
+
+def _split_msgspec_error(text: str) -> tuple[str, str]:
+    match = _PATH.match(text)
+    message = match.group("message")
+    path = match.group("path") or ""
+    return message, path
+
+
+def _walk(data: Any, path: str) -> tuple[bool, Any]:
+    """Follow a msgspec path (``.a[0].b``) into plain data."""
+    node = data
+    for key, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
+        try:
+            node = node[int(index)] if index else node[key]
+        except (KeyError, IndexError, TypeError):
+            return False, None
+    return True, node
+
+
+def _field_type(cls: type, path: str) -> Any:
+    """Return the annotated type at a msgspec path from a struct class, or None."""
+    tp: Any = cls
+    for key, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
+        tp = _unwrap_optional(tp)
+        origin = typing.get_origin(tp)
+        if index:
+            args = typing.get_args(tp)
+            if origin in (list, tuple) and args:
+                tp = args[0]
+                continue
+            return None
+        if origin is dict:
+            tp = typing.get_args(tp)[1]
+            continue
+        if inspect.isclass(tp) and issubclass(tp, msgspec.Struct):
+            tp = typing.get_type_hints(tp).get(key)
+            if tp is None:
+                return None
+            continue
+        return None
+    return _unwrap_optional(tp)
+
+
+def _unwrap_optional(tp: Any) -> Any:
+    """Return ``X`` for ``X | None`` (a struct, list or dict inside an optional field)."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return tp
+
+
+def _describe(cls: type, data: Any, error: msgspec.ValidationError) -> str:
+    message, path = _split_msgspec_error(str(error))
+    shown = path.lstrip(".") or "<root>"
+    missing = re.match(r"Object missing required field `(.+)`", message)
+    if missing:
+        return f"{(path + '.' + missing.group(1)).lstrip('.')}: required field missing"
+    unknown = re.match(r"Object contains unknown field `(.+)`", message)
+    if unknown:
+        field = (path + "." + unknown.group(1)).lstrip(".")
+        tp = _field_type(cls, path)
+        known = ""
+        if inspect.isclass(tp) and issubclass(tp, msgspec.Struct):
+            known = f", expected one of {', '.join(tp.__struct_fields__)}"
+        return f"{field}: unknown field{known}"
+    found, value = _walk(data, path)
+    got = json.dumps(value, default=str) if found else "nothing"
+    tp = _field_type(cls, path)
+    if typing.get_origin(tp) is Literal:
+        return f"{shown}: expected one of {', '.join(map(str, typing.get_args(tp)))}, got {got}"
+    expected = re.match(r"Expected `(.+?)`, got `(.+?)`", message)
+    if expected:
+        return f"{shown}: expected {expected.group(1)}, got {got}"
+    # An error raised by a __post_init__ already says field, value and expectation.
+    inner = message
+    if re.match(r"([A-Za-z_][A-Za-z0-9_]*)[:.\[]", inner) and inner.split(":")[0].split(".")[
+        0
+    ].split("[")[0] in _fields_of(tp):
+        return f"{shown}.{inner}" if path else inner
+    return f"{shown}: {inner}" if path else inner
+
+
+def _fields_of(tp: Any) -> tuple[str, ...]:
+    if inspect.isclass(tp) and issubclass(tp, msgspec.Struct):
+        return tp.__struct_fields__
+    return ()
+
+
+def config_from_dict(data: Any, cls: type = None, source: str = "<dict>"):
+    """Return ``cls`` (default `BacktestRunConfig`) built and checked from plain data.
+
+    Raises
+    ------
+    ConfigError
+        ``<source>: <field path>: expected ..., got ...``.
+    """
+    cls = BacktestRunConfig if cls is None else cls
+    try:
+        return msgspec.convert(data, cls, strict=False)
+    except msgspec.ValidationError as err:
+        raise ConfigError(f"{source}: {_describe(cls, data, err)}") from err
+    except ConfigError as err:  # raised outside msgspec's path tracking (top-level checks)
+        raise ConfigError(f"{source}: {err}") from err
+
+
+def load_config(path: str | Path, cls: type = None):
+    """Load a config of ``cls`` (default `BacktestRunConfig`) from a TOML, YAML or JSON file.
+
+    Paths in the config (``catalog_path``) are kept as written, so the config's id does not
+    depend on where the file lies; a relative path is relative to the working directory of the
+    run.
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, does not parse (with its line) or a field is invalid.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    text = path.read_text()
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            data = tomllib.loads(text)
+        elif suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        elif suffix == ".json":
+            data = json.loads(text)
+        else:
+            raise ConfigError(
+                f"{path}: unknown config format {suffix!r}, expected .toml, .yaml or .json"
+            )
+    except ConfigError:
+        raise
+    except Exception as err:  # each parser reports line and column in its message
+        raise ConfigError(f"{path}: cannot parse {suffix[1:].upper()}: {err}") from err
+    return config_from_dict(data, cls, source=str(path))

@@ -1,0 +1,43 @@
+"""`Recorder`: an actor that records every quote, trade and bar it receives (for merge tests)."""
+
+from __future__ import annotations
+
+from core.trading.actor import Actor
+
+from core.model import BarType, InstrumentId
+from core.trading.config import ActorConfig
+
+# Each run's recorders append here: (kind, identifier, ts_init), in delivery order.
+RECORDED: list[tuple[str, str, int]] = []
+
+
+class RecorderConfig(ActorConfig, frozen=True):
+    """What to subscribe to."""
+
+    quote_instruments: list[str] = []
+    trade_instruments: list[str] = []
+    bar_types: list[str] = []
+
+
+class Recorder(Actor):
+    """Appends ``(kind, identifier, ts_init)`` to `RECORDED` for each data point."""
+
+    def __init__(self, config: RecorderConfig) -> None:
+        super().__init__(config)
+
+    def on_start(self) -> None:
+        for name in self.config.quote_instruments:
+            self.subscribe_quote_ticks(InstrumentId.from_str(name))
+        for name in self.config.trade_instruments:
+            self.subscribe_trade_ticks(InstrumentId.from_str(name))
+        for name in self.config.bar_types:
+            self.subscribe_bars(BarType.from_str(name))
+
+    def on_quote_tick(self, tick) -> None:
+        RECORDED.append(("quote", str(tick.instrument_id), tick.ts_init))
+
+    def on_trade_tick(self, tick) -> None:
+        RECORDED.append(("trade", str(tick.instrument_id), tick.ts_init))
+
+    def on_bar(self, bar) -> None:
+        RECORDED.append(("bar", str(bar.bar_type), bar.ts_init))
