@@ -3,6 +3,7 @@
 Import from here or from the defining module (``core.model.objects`` etc.).
 """
 
+from core.model.book import BookOrder, OrderBookDelta
 from core.model.currency import Currency
 from core.model.data import Bar, BarSpecification, BarType, Data, DataType, QuoteTick, TradeTick
 from core.model.enums import (
@@ -68,6 +69,7 @@ __all__ = [
     "BarSpecification",
     "BarType",
     "BookAction",
+    "BookOrder",
     "BookType",
     "ClientId",
     "ClientOrderId",
@@ -89,6 +91,7 @@ __all__ = [
     "LiquiditySide",
     "Money",
     "OmsType",
+    "OrderBookDelta",
     "OrderListId",
     "OrderSide",
     "OrderStatus",

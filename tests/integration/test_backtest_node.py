@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pyarrow as pa
 import pytest
-from node.persistence import ParquetDataCatalog
 
 from configs.strategies.ema_cross import EMACross, EMACrossConfig
 from core.backtest import BacktestEngine, BacktestEngineConfig
@@ -19,6 +18,7 @@ from core.testkit.data import random_walk_bars, random_walk_quotes
 from node.backtest import BacktestNode, load_run_result, run_backtest
 from node.cli import main
 from node.config import config_from_dict
+from node.persistence import ParquetDataCatalog
 from tests.kit import recorder
 
 BAR_TYPE = "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL"

@@ -1,0 +1,607 @@
+"""`ParquetDataCatalog`: market data, instruments and custom data in Parquet files on disk.
+
+Layout (one directory per data kind and identifier; identifiers are percent-escaped, so
+``EUR/USD.SIM`` becomes ``EUR%2FUSD.SIM``, reversibly)::
+
+    <catalog>/data/<kind>/<escaped identifier>/<start_ns>-<end_ns>.parquet
+
+A file holds rows sorted by ``ts_init`` (stable), and its name is the ``[min, max]`` range of
+its ``ts_init``. The files of one stream never overlap: a write whose range overlaps an existing
+file is refused with a `DataError` naming both ranges and the file, and nothing is written
+(files are written to a temporary name and renamed into place once all are valid). The column
+layout of each kind is in `node.persistence.schemas`; prices and sizes are int64 raw values with
+their precision in the Parquet schema metadata.
+
+Reads stream: `stream` reads record batches file by file (``ParquetFile.iter_batches``),
+skips files whose name is outside the requested range, filters each batch by the time range
+and the ``where`` expression (`node.persistence.filters`), and never holds a whole file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from core.errors import DataError
+from core.model.data import BarType
+from core.model.identifiers import InstrumentId
+from core.model.instruments import Instrument
+from node.persistence.filters import compile_filter
+from node.persistence.schemas import (
+    BUILTIN_KINDS,
+    CUSTOM_PREFIX,
+    FIXED_POINT_COLUMNS,
+    INSTRUMENT_KIND,
+    SCHEMAS,
+    identifier_of,
+    kind_of,
+    objects_to_table,
+    table_to_objects,
+)
+
+__all__ = ["CatalogEntry", "ParquetDataCatalog"]
+
+_FILE_RE = re.compile(r"^(\d+)-(\d+)\.parquet$")
+_RAW_MAX = 9_223_372_036_000_000_000
+ROW_GROUP_ROWS = 65_536
+"""Rows per Parquet row group: the unit a streaming read decodes at a time."""
+MAX_FILE_ROWS = 10_000_000
+"""Rows per file before a write starts a new file (split only where ``ts_init`` changes)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CatalogEntry:
+    """One stream of the catalog: its kind, identifier, row count, time range and files."""
+
+    kind: str
+    identifier: str
+    rows: int
+    start_ns: int
+    end_ns: int
+    files: tuple[Path, ...]
+
+
+def to_ns(value, name: str = "time") -> int | None:
+    """Return `value` (int ns, ISO string, pandas Timestamp, datetime; naive = UTC) as int ns.
+
+    Raises
+    ------
+    DataError
+        If the value cannot be read as a time.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise DataError(f"{name} {value!r} invalid, expected int nanoseconds or an ISO time")
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, str | datetime | pd.Timestamp | np.datetime64):
+        try:
+            ts = pd.Timestamp(value)
+        except ValueError as err:
+            raise DataError(
+                f"{name} {value!r} unparseable, expected int nanoseconds or an ISO 8601 time"
+            ) from err
+        if ts is pd.NaT:
+            raise DataError(f"{name} {value!r} invalid, expected a time")
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return int(ts.value)
+    raise DataError(
+        f"{name} {value!r} of type {type(value).__name__} invalid, expected int nanoseconds, "
+        f"an ISO string or a pandas Timestamp"
+    )
+
+
+def _iso(ns: int) -> str:
+    return pd.Timestamp(ns, unit="ns", tz="UTC").isoformat()
+
+
+def escape_identifier(identifier: str) -> str:
+    """Return `identifier` as a directory name (percent-escaped, reversible)."""
+    if not identifier or identifier in (".", ".."):
+        raise DataError(f"identifier {identifier!r} invalid, expected a non-empty name")
+    return quote(identifier, safe="")
+
+
+def unescape_identifier(name: str) -> str:
+    """Return the identifier a directory name stands for."""
+    return unquote(name)
+
+
+def _decode_metadata(schema: pa.Schema) -> dict:
+    raw = schema.metadata or {}
+    out = {}
+    for key, value in sorted(raw.items()):
+        k, v = key.decode(), value.decode()
+        out[k] = int(v) if k.endswith("precision") else v
+    return out
+
+
+class ParquetDataCatalog:
+    """A data catalog of Parquet files under `path` (see the module docstring for the layout).
+
+    Parameters
+    ----------
+    path : str or Path
+        The catalog's root directory. Reads need it to exist; writes create it.
+    max_rows_per_file : int, default 10,000,000
+        A write of more rows is split into several files (never inside one ``ts_init``).
+    """
+
+    def __init__(self, path: str | os.PathLike, max_rows_per_file: int = MAX_FILE_ROWS) -> None:
+        self.path = Path(path)
+        if max_rows_per_file < 1:
+            raise DataError(f"max_rows_per_file {max_rows_per_file} invalid, expected >= 1")
+        self.max_rows_per_file = max_rows_per_file
+
+    @classmethod
+    def create(cls, path: str | os.PathLike, **kwargs) -> ParquetDataCatalog:
+        """Create the catalog directory (if missing) and return the catalog."""
+        catalog = cls(path, **kwargs)
+        catalog._ensure()
+        return catalog
+
+    def __repr__(self) -> str:
+        return f"ParquetDataCatalog({str(self.path)!r})"
+
+    # -- paths -----------------------------------------------------------------------------------
+    def _ensure(self) -> None:
+        if self.path.exists() and not self.path.is_dir():
+            raise DataError(f"catalog {self.path}: not a directory, expected a catalog directory")
+        (self.path / "data").mkdir(parents=True, exist_ok=True)
+
+    def _check_exists(self) -> None:
+        if not self.path.is_dir():
+            raise DataError(
+                f"catalog {self.path}: not found, expected an existing catalog directory "
+                f"(create one with ParquetDataCatalog.create(path), or "
+                f"`flotilla catalog add-instrument --fx EUR/USD.SIM --catalog {self.path}`)"
+            )
+
+    def _dir(self, kind: str, identifier: str) -> Path:
+        return self.path / "data" / escape_identifier(kind) / escape_identifier(identifier)
+
+    def _ranges(self, directory: Path) -> list[tuple[int, int, Path]]:
+        if not directory.is_dir():
+            return []
+        out = []
+        for child in directory.iterdir():
+            if child.name.startswith("."):
+                continue  # a temporary file of a write in progress
+            match = _FILE_RE.match(child.name)
+            if match is None:
+                raise DataError(
+                    f"catalog {self.path}: file {child} is not a catalog file, expected "
+                    f"'<start_ns>-<end_ns>.parquet'"
+                )
+            out.append((int(match.group(1)), int(match.group(2)), child))
+        out.sort(key=lambda r: (r[0], r[1], r[2].name))
+        return out
+
+    def files(self, data_cls, identifier) -> list[Path]:
+        """Return the files of one stream in time order (empty if it has none).
+
+        Raises
+        ------
+        DataError
+            If the catalog does not exist or the data class is unknown.
+        """
+        self._check_exists()
+        return [r[2] for r in self._ranges(self._dir(kind_of(data_cls), str(identifier)))]
+
+    # -- writes ----------------------------------------------------------------------------------
+    def write_data(self, items: Iterable) -> list[Path]:
+        """Write data objects, grouped per kind and identifier; return the files written.
+
+        Raises
+        ------
+        DataError
+            If a group's time range overlaps an existing file of its stream (nothing is written
+            then), a group mixes precisions, or a precision differs from the stream's.
+        """
+        groups: dict[tuple[str, str], list] = {}
+        for item in items:
+            kind = kind_of(type(item))
+            groups.setdefault((kind, identifier_of(kind, item)), []).append(item)
+        planned = []
+        for kind, identifier in sorted(groups):
+            group = groups[(kind, identifier)]
+            if kind == INSTRUMENT_KIND:
+                group = self._new_instruments(identifier, group)
+                if not group:
+                    continue
+            table = objects_to_table(kind, identifier, group)
+            planned += self._plan(kind, identifier, table)
+        return self._commit(planned)
+
+    def write_table(
+        self,
+        kind: str,
+        identifier,
+        table: pa.Table,
+        price_precision: int | None = None,
+        size_precision: int | None = None,
+    ) -> list[Path]:
+        """Write a table in the catalog schema of `kind` (the vectorised path).
+
+        Each precision comes from, in order: the argument; the table's schema metadata
+        (``price_precision``, ``size_precision``, as the wranglers write them); the stream's
+        instrument stored in this catalog; else the fewest decimals that represent every value
+        of the column(s) exactly.
+
+        Raises
+        ------
+        DataError
+            If a column is missing or of the wrong type, a value is null or invalid for its
+            precision, a precision is missing or differs from the stream's, or the range
+            overlaps an existing file.
+        """
+        kind = kind_of(kind)
+        identifier = str(identifier)
+        if kind not in BUILTIN_KINDS:
+            raise DataError(
+                f"write_table kind {kind!r} invalid, expected one of {', '.join(BUILTIN_KINDS)} "
+                f"(write instruments and custom data with write_data)"
+            )
+        if isinstance(table, pa.RecordBatch):
+            table = pa.Table.from_batches([table])
+        if not isinstance(table, pa.Table):
+            raise DataError(
+                f"write_table table {type(table).__name__} invalid, expected a pyarrow Table"
+            )
+        owner = f"write_table {kind} {identifier}"
+        meta = _decode_metadata(table.schema)
+        schema = SCHEMAS[kind]
+        missing = [n for n in schema.names if n not in table.column_names]
+        if missing:
+            raise DataError(
+                f"{owner}: column(s) {', '.join(missing)} missing, expected columns "
+                f"{', '.join(schema.names)}"
+            )
+        columns = []
+        for field in schema:
+            column = table.column(field.name)
+            if column.null_count:
+                raise DataError(f"{owner}: column {field.name!r} has {column.null_count} null(s)")
+            try:
+                columns.append(column.cast(field.type))
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as err:
+                raise DataError(
+                    f"{owner}: column {field.name!r} of type {column.type} invalid, expected "
+                    f"{field.type} ({err})"
+                ) from err
+        table = pa.table(columns, schema=schema)
+        if kind == "bar":
+            try:
+                bar_type = BarType.from_str(identifier)
+            except ValueError as err:
+                raise DataError(f"{owner}: identifier invalid: {err}") from err
+            extra = {"bar_type": identifier, "instrument_id": str(bar_type.instrument_id)}
+        else:
+            try:
+                InstrumentId.from_str(identifier)
+            except ValueError as err:
+                raise DataError(f"{owner}: identifier invalid: {err}") from err
+            extra = {"instrument_id": identifier}
+        instrument = None
+        if (price_precision is None or size_precision is None) and self.path.is_dir():
+            found = self.instruments([extra["instrument_id"]])
+            instrument = found[0] if found else None
+        precisions = {}
+        for name, given in (
+            ("price_precision", price_precision),
+            ("size_precision", size_precision),
+        ):
+            value = given if given is not None else meta.get(name)
+            if value is None and instrument is not None:
+                value = getattr(instrument, name)
+            if value is None:
+                value = _finest_precision(table, kind, name)
+            if not isinstance(value, int) or not 0 <= value <= 9:
+                raise DataError(f"{owner}: {name} {value!r} invalid, expected 0..9")
+            precisions[name] = value
+        self._check_raw(owner, kind, table, precisions)
+        metadata = {"kind": kind, "identifier": identifier, **extra}
+        metadata |= {k: str(v) for k, v in precisions.items()}
+        table = table.replace_schema_metadata(metadata)
+        return self._commit(self._plan(kind, identifier, table))
+
+    @staticmethod
+    def _check_raw(owner: str, kind: str, table: pa.Table, precisions: dict) -> None:
+        for name in ("ts_event", "ts_init"):
+            values = table.column(name).to_numpy()
+            if values.size and values.min() < 0:
+                row = int(np.argmax(values < 0))
+                raise DataError(f"{owner}: row {row} {name} {values[row]} invalid, expected >= 0")
+        for name in FIXED_POINT_COLUMNS[kind]:
+            prec = precisions["price_precision" if name not in _SIZE_COLUMNS else "size_precision"]
+            values = table.column(name).to_numpy()
+            step = 10 ** (9 - prec)
+            bad = (np.abs(values) > _RAW_MAX) | (values % step != 0)
+            if name in _SIZE_COLUMNS:
+                bad |= values < 0
+            if bad.any():
+                row = int(np.argmax(bad))
+                raise DataError(
+                    f"{owner}: row {row} column {name!r} raw {values[row]} invalid, expected a "
+                    f"multiple of {step} (precision {prec}) within +-{_RAW_MAX}"
+                    + (", >= 0" if name in _SIZE_COLUMNS else "")
+                )
+
+    def _new_instruments(self, identifier: str, group: list) -> list:
+        """Drop instruments identical (every field) to a stored version: re-adding is a no-op."""
+        stored = {
+            row
+            for _, _, path in self._ranges(self._dir(INSTRUMENT_KIND, identifier))
+            for row in pq.read_table(path, columns=["payload"]).column("payload").to_pylist()
+        }
+        if not stored:
+            return group
+        table = objects_to_table(INSTRUMENT_KIND, identifier, group)
+        payloads = table.column("payload").to_pylist()
+        return [item for item, p in zip(group, payloads, strict=True) if p not in stored]
+
+    def _plan(self, kind: str, identifier: str, table: pa.Table) -> list[tuple[Path, pa.Table]]:
+        """Sort, split into files and check the ranges; return (path, table) to write."""
+        if table.num_rows == 0:
+            return []
+        ts = table.column("ts_init").to_numpy()
+        if ts.size > 1 and (np.diff(ts) < 0).any():
+            order = np.argsort(ts, kind="stable")
+            table = table.take(pa.array(order))
+            ts = ts[order]
+        directory = self._dir(kind, identifier)
+        existing = self._ranges(directory)
+        if existing and kind in BUILTIN_KINDS:
+            old = _decode_metadata(pq.read_schema(existing[0][2]))
+            new = _decode_metadata(table.schema)
+            for name in ("price_precision", "size_precision"):
+                if old.get(name) != new.get(name):
+                    raise DataError(
+                        f"catalog {self.path}: {kind} {identifier} {name} {new.get(name)} differs "
+                        f"from the stored stream's {old.get(name)} ({existing[0][2].name}), "
+                        f"expected one {name} per stream"
+                    )
+        pieces = []
+        start = 0
+        n = table.num_rows
+        while start < n:
+            stop = min(start + self.max_rows_per_file, n)
+            while stop < n and ts[stop] == ts[stop - 1]:
+                stop += 1  # never split one ts_init over two files (they would overlap)
+            pieces.append((start, stop))
+            start = stop
+        planned = []
+        for a, b in pieces:
+            lo, hi = int(ts[a]), int(ts[b - 1])
+            for s, e, path in existing:
+                if lo <= e and s <= hi:
+                    raise DataError(
+                        f"catalog {self.path}: write of {kind} {identifier} range [{lo}, {hi}] "
+                        f"({_iso(lo)} .. {_iso(hi)}) overlaps existing file {path} range "
+                        f"[{s}, {e}] ({_iso(s)} .. {_iso(e)}); nothing was written. Write data "
+                        f"outside that range, or delete the file to replace it"
+                    )
+            planned.append((directory / f"{lo}-{hi}.parquet", table.slice(a, b - a)))
+        return planned
+
+    def _commit(self, planned: list[tuple[Path, pa.Table]]) -> list[Path]:
+        if not planned:
+            return []
+        self._ensure()
+        temps = []
+        try:
+            for path, table in planned:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                temp = path.parent / f".{path.name}.{os.getpid()}.tmp"
+                pq.write_table(table, temp, row_group_size=ROW_GROUP_ROWS, compression="zstd")
+                temps.append((temp, path))
+            for temp, path in temps:
+                os.replace(temp, path)
+        finally:
+            for temp, _ in temps:
+                temp.unlink(missing_ok=True)
+        return [path for path, _ in planned]
+
+    # -- reads -----------------------------------------------------------------------------------
+    def identifiers(self, data_cls) -> list[str]:
+        """Return the identifiers that have data of `data_cls`, sorted."""
+        self._check_exists()
+        directory = self.path / "data" / escape_identifier(kind_of(data_cls))
+        if not directory.is_dir():
+            return []
+        return sorted(unescape_identifier(p.name) for p in directory.iterdir() if p.is_dir())
+
+    def metadata(self, data_cls, identifier) -> dict:
+        """Return the schema metadata of a stream: precisions (ints), instrument_id, ...
+
+        Raises
+        ------
+        DataError
+            If the catalog or the stream does not exist.
+        """
+        kind = kind_of(data_cls)
+        files = self.files(kind, identifier)
+        if not files:
+            raise DataError(f"catalog {self.path}: no {kind} data for {identifier}")
+        return _decode_metadata(pq.read_schema(files[0]))
+
+    def stream(
+        self,
+        data_cls,
+        identifier,
+        start=None,
+        end=None,
+        where: str | None = None,
+        batch_size: int = 65_536,
+    ) -> Iterator[pa.RecordBatch]:
+        """Yield the record batches of one stream in ``ts_init`` order.
+
+        Only rows with ``start <= ts_init <= end`` (inclusive; int ns, ISO strings or pandas
+        Timestamps, naive = UTC) that match `where` are yielded. Files outside the range are
+        not opened; a file is read one batch (at most `batch_size` rows) at a time.
+
+        Raises
+        ------
+        DataError
+            If the catalog does not exist, the expression is invalid, or a file has another
+            layout than its kind.
+        """
+        kind = kind_of(data_cls)
+        lo, hi = to_ns(start, "start"), to_ns(end, "end")
+        if batch_size < 1:
+            raise DataError(f"batch_size {batch_size} invalid, expected >= 1")
+        ranges = self._ranges_checked(kind, str(identifier))
+        return self._stream(kind, ranges, lo, hi, where, batch_size)
+
+    def _ranges_checked(self, kind: str, identifier: str):
+        self._check_exists()
+        return self._ranges(self._dir(kind, identifier))
+
+    def _stream(self, kind, ranges, lo, hi, where, batch_size) -> Iterator[pa.RecordBatch]:
+        compiled = None
+        for s, e, path in ranges:
+            if (lo is not None and e < lo) or (hi is not None and s > hi):
+                continue
+            parquet = pq.ParquetFile(path)
+            schema = parquet.schema_arrow
+            expected = SCHEMAS.get(kind)
+            if expected is not None and schema.remove_metadata() != expected:
+                raise DataError(
+                    f"catalog {self.path}: file {path} has schema {schema.names}, expected "
+                    f"the {kind} columns {expected.names}"
+                )
+            if where is not None and compiled is None:
+                compiled = compile_filter(where, schema, kind)
+            condition = compiled
+            if lo is not None and s < lo:
+                cond = pc.field("ts_init") >= lo
+                condition = cond if condition is None else condition & cond
+            if hi is not None and e > hi:
+                cond = pc.field("ts_init") <= hi
+                condition = cond if condition is None else condition & cond
+            for batch in parquet.iter_batches(batch_size=batch_size):
+                if condition is None:
+                    yield batch
+                    continue
+                ts = batch.column("ts_init")
+                if hi is not None and batch.num_rows and ts[0].as_py() > hi:
+                    break  # rows are sorted by ts_init: nothing later in this file qualifies
+                try:
+                    filtered = pa.Table.from_batches([batch]).filter(condition)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as err:
+                    raise DataError(f"filter {where!r}: cannot be evaluated: {err}") from err
+                for out in filtered.combine_chunks().to_batches():
+                    if out.num_rows:
+                        yield out
+            parquet.close()
+
+    def query(self, data_cls, identifiers=None, start=None, end=None, where=None) -> list:
+        """Return the data objects of `data_cls` (all identifiers, or those given), sorted by
+        ``ts_init`` (stable: ties keep identifier order, then file order).
+
+        Raises
+        ------
+        DataError
+            As `stream`.
+        """
+        kind = kind_of(data_cls)
+        if kind == INSTRUMENT_KIND:
+            return self.instruments(identifiers)
+        if identifiers is None:
+            ids = self.identifiers(kind)
+        elif isinstance(identifiers, str | InstrumentId | BarType):
+            ids = [str(identifiers)]
+        else:
+            ids = [str(i) for i in identifiers]
+        out = []
+        for identifier in ids:
+            ranges = self._ranges_checked(kind, identifier)
+            if not ranges:
+                continue
+            meta = _decode_metadata(pq.read_schema(ranges[0][2]))
+            cls = data_cls if kind.startswith(CUSTOM_PREFIX) else None
+            for batch in self._stream(
+                kind, ranges, to_ns(start, "start"), to_ns(end, "end"), where, 65_536
+            ):
+                out += table_to_objects(kind, identifier, batch, meta, cls)
+        if len(ids) > 1:
+            out.sort(key=lambda x: x.ts_init)
+        return out
+
+    def instruments(self, instrument_ids=None) -> list[Instrument]:
+        """Return the latest stored version (largest ``ts_init``) of each instrument, by id.
+
+        Raises
+        ------
+        DataError
+            If the catalog does not exist.
+        """
+        ids = self.identifiers(INSTRUMENT_KIND)
+        if instrument_ids is not None:
+            wanted = {str(i) for i in instrument_ids}
+            ids = [i for i in ids if i in wanted]
+        out = []
+        for identifier in ids:
+            ranges = self._ranges(self._dir(INSTRUMENT_KIND, identifier))
+            if not ranges:
+                continue
+            table = pq.read_table(ranges[-1][2])
+            meta = _decode_metadata(table.schema)
+            out.append(table_to_objects(INSTRUMENT_KIND, identifier, table, meta)[-1])
+        return out
+
+    def list_data(self) -> list[CatalogEntry]:
+        """Return every stream of the catalog, sorted by kind then identifier.
+
+        Raises
+        ------
+        DataError
+            If the catalog does not exist.
+        """
+        self._check_exists()
+        root = self.path / "data"
+        entries = []
+        kinds = sorted(unescape_identifier(p.name) for p in root.iterdir() if p.is_dir())
+        for kind in kinds:
+            for identifier in self.identifiers(kind):
+                ranges = self._ranges(self._dir(kind, identifier))
+                if not ranges:
+                    continue
+                rows = sum(pq.ParquetFile(p).metadata.num_rows for _, _, p in ranges)
+                entries.append(
+                    CatalogEntry(
+                        kind=kind,
+                        identifier=identifier,
+                        rows=rows,
+                        start_ns=ranges[0][0],
+                        end_ns=max(e for _, e, _ in ranges),
+                        files=tuple(p for _, _, p in ranges),
+                    )
+                )
+        return entries
+
+
+_SIZE_COLUMNS = ("bid_size", "ask_size", "size", "volume")
+
+
+def _finest_precision(table: pa.Table, kind: str, name: str) -> int:
+    """Return the fewest decimals (0..9) at which every price (or size) column value is exact."""
+    sizes = name == "size_precision"
+    columns = [c for c in FIXED_POINT_COLUMNS[kind] if (c in _SIZE_COLUMNS) == sizes]
+    for precision in range(10):
+        step = 10 ** (9 - precision)
+        if all(not (table.column(c).to_numpy() % step).any() for c in columns):
+            return precision
+    return 9

@@ -1,0 +1,240 @@
+"""Loaders: read CSV and Parquet files of quotes, trades or bars in chunks, map their columns,
+run a wrangler and return (or write to a catalog) the accepted rows with a `RejectReport`.
+
+CSV files are read by pyarrow's streaming reader with every column as text, so an unparseable
+value becomes a rejected row (not a failed import); a malformed line (wrong number of fields) is
+rejected with its line number and the expected field count. For CSV the report's ``row`` is
+the file's line number (the header is line 1; quoted values containing newlines shift it);
+for Parquet it is the 1-based data row.
+
+The column mapping renames source columns to the wrangler's names, e.g.
+``{"time": "timestamp", "bid": "bid_price"}`` (source -> target).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from core.errors import DataError
+from node.persistence.wranglers import Rejection, RejectReport, check_tz
+
+__all__ = ["count_rows", "load", "parse_mapping", "read_chunks"]
+
+CHUNK_BYTES = 16 << 20
+"""Bytes of CSV parsed per chunk (bounds memory however large the file)."""
+
+
+def parse_mapping(items: list[str] | None) -> dict[str, str]:
+    """Return ``["src=dst", ...]`` as a dict.
+
+    Raises
+    ------
+    DataError
+        If an item is not ``SOURCE=TARGET`` or a source is mapped twice.
+    """
+    mapping: dict[str, str] = {}
+    for item in items or []:
+        source, sep, target = item.partition("=")
+        if not sep or not source.strip() or not target.strip():
+            raise DataError(
+                f"column mapping {item!r} invalid, expected SOURCE=TARGET such as 'time=timestamp'"
+            )
+        if source.strip() in mapping:
+            raise DataError(f"column mapping {item!r}: source {source.strip()!r} mapped twice")
+        mapping[source.strip()] = target.strip()
+    return mapping
+
+
+def _check_mapping(mapping: dict[str, str], columns: list[str], path: Path, targets) -> None:
+    for source, target in sorted(mapping.items()):
+        if source not in columns:
+            raise DataError(
+                f"column mapping {source}={target}: source column {source!r} not in {path} "
+                f"(columns: {', '.join(columns)})"
+            )
+        if target not in targets:
+            raise DataError(
+                f"column mapping {source}={target}: target {target!r} unknown, expected one "
+                f"of {', '.join(targets)}"
+            )
+
+
+def _format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt") or path.name.lower().endswith((".csv.gz", ".csv.bz2")):
+        return "csv"
+    if suffix in (".parquet", ".pq"):
+        return "parquet"
+    raise DataError(f"file {path}: format unknown, expected a .csv or .parquet file")
+
+
+def count_rows(path: str | Path) -> int:
+    """Return the number of data rows of a CSV (lines after the header) or Parquet file."""
+    path = Path(path)
+    if _format(path) == "parquet":
+        return pq.ParquetFile(path).metadata.num_rows
+    lines = 0
+    last = b"\n"
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    if last != b"\n":
+        lines += 1
+    return max(lines - 1, 0)
+
+
+def read_chunks(
+    path: str | Path, mapping: dict[str, str] | None = None, targets=()
+) -> Iterator[tuple[pd.DataFrame, list[Rejection]]]:
+    """Yield (DataFrame chunk with mapped columns, malformed-line rejections) from a file.
+
+    Raises
+    ------
+    DataError
+        If the file is missing, empty, of an unknown format, or the mapping is invalid.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"file {path}: not found, expected a CSV or Parquet file")
+    mapping = mapping or {}
+    if _format(path) == "parquet":
+        parquet = pq.ParquetFile(path)
+        _check_mapping(mapping, parquet.schema_arrow.names, path, targets)
+        for batch in parquet.iter_batches(batch_size=1_000_000):
+            yield batch.to_pandas().rename(columns=mapping), []
+        return
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        header = next(csv.reader(f), None)
+    if not header:
+        raise DataError(f"file {path}: empty, expected a header line of column names")
+    header = [h.strip() for h in header]
+    _check_mapping(mapping, header, path, targets)
+    bad: list[Rejection] = []
+
+    def on_invalid(row) -> str:
+        bad.append(
+            Rejection(
+                int(row.number or 0),
+                "*",
+                row.text,
+                f"malformed CSV line: {row.actual_columns} fields, expected {row.expected_columns}",
+            )
+        )
+        return "skip"
+
+    reader = pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            use_threads=False, block_size=CHUNK_BYTES, column_names=header, skip_rows=1
+        ),
+        parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in header}, strings_can_be_null=False
+        ),
+    )
+    try:
+        for batch in reader:
+            found, bad[:] = list(bad), []
+            yield batch.to_pandas().rename(columns=mapping), found
+    except pa.ArrowInvalid as err:
+        raise DataError(f"file {path}: malformed CSV: {err}") from err
+    if bad:
+        yield pd.DataFrame({name: pd.Series([], dtype=object) for name in header}), list(bad)
+
+
+def load(
+    path: str | Path,
+    wrangler,
+    mapping: dict[str, str] | None = None,
+    tz: str = "UTC",
+    ts_unit: str = "ns",
+    time_format: str | None = None,
+    ts_init_delta: int = 0,
+    on_rows: Callable[[int], None] | None = None,
+) -> tuple[pa.Table, RejectReport]:
+    """Read a CSV or Parquet file through `wrangler`; return the accepted rows and the report.
+
+    Parameters
+    ----------
+    path : str or Path
+    wrangler : QuoteTickDataWrangler, TradeTickDataWrangler or BarDataWrangler
+    mapping : dict, optional
+        Source column -> wrangler column.
+    tz, ts_unit, time_format, ts_init_delta
+        As `QuoteTickDataWrangler.process_table`.
+    on_rows : callable, optional
+        Called with the number of rows after each chunk (progress).
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read, the mapping or tz is invalid, or a column is missing.
+    """
+    check_tz(tz)
+    path = Path(path)
+    is_csv = _format(path) == "csv"
+    tables = []
+    report = RejectReport()
+    malformed: list[Rejection] = []
+    ordinal = 0
+    for frame, bad in read_chunks(path, mapping, wrangler.accepted_names()):
+        malformed += bad
+        if len(frame):
+            table, chunk = wrangler.process_table(
+                frame,
+                ts_init_delta=ts_init_delta,
+                tz=tz,
+                ts_unit=ts_unit,
+                time_format=time_format,
+                first_row=ordinal if is_csv else ordinal + 1,
+            )
+            tables.append(table)
+            report.extend(chunk)
+            ordinal += len(frame)
+        if on_rows is not None:
+            on_rows(len(frame) + len(bad))
+    if is_csv:
+        report = _to_lines(report, malformed)
+    if mapping:  # report the file's own column names
+        source = {target: src for src, target in mapping.items()}
+        report = RejectReport(
+            report.total,
+            [
+                Rejection(r.row, source.get(r.column, r.column), r.value, r.reason)
+                for r in report.rejections
+            ],
+        )
+    if not tables:
+        table = wrangler.process_table(pd.DataFrame({n: [] for n in _empty_columns(wrangler)}))[0]
+    else:
+        table = pa.concat_tables(tables)
+    return table, report
+
+
+def _empty_columns(wrangler) -> list[str]:
+    names = ["ts_event"]
+    for field, aliases in wrangler.fields.items():
+        if field not in wrangler.optional:
+            names.append(aliases[0])
+    return names
+
+
+def _to_lines(report: RejectReport, malformed: list[Rejection]) -> RejectReport:
+    """Renumber a CSV report: valid-row ordinals (0-based) become file line numbers."""
+    skipped = np.array(sorted(r.row for r in malformed), dtype=np.int64)
+    # The k-th valid row is on line 2 + k + (malformed lines before it).
+    shifted = skipped - np.arange(len(skipped)) - 2
+    items = []
+    for r in report.rejections:
+        j = int(np.searchsorted(shifted, r.row, side="right"))
+        items.append(Rejection(2 + r.row + j, r.column, r.value, r.reason))
+    return RejectReport(report.total + len(malformed), items + malformed)

@@ -1,0 +1,658 @@
+"""Data wranglers: turn tables of quotes, trades and OHLCV bars into catalog tables or objects.
+
+`QuoteTickDataWrangler`, `TradeTickDataWrangler` and `BarDataWrangler` (NautilusTrader's names)
+take a pandas DataFrame or a pyarrow Table whose values may be text (as read from CSV), floats
+or integers, and return the rows that are valid for the instrument as a table in the catalog
+schema (int64 raw fixed-point, precisions in the metadata), plus a `RejectReport` that lists
+every rejected row with its column, value and reason. Nothing is dropped silently. The
+accepted path is vectorised (pandas string methods and numpy); Python runs per row only for
+rejected rows and for numbers in exponent notation.
+
+Input columns (after the caller's column mapping):
+
+| wrangler | required                        | optional (default)                            |
+| -------- | ------------------------------- | --------------------------------------------- |
+| quotes   | time, bid_price, ask_price      | bid_size, ask_size (``default_size``), ts_init |
+| trades   | time, price, size               | aggressor_side (NO_AGGRESSOR), trade_id (row), |
+|          |                                 | ts_init                                       |
+| bars     | time, open, high, low, close    | volume (``default_size``), ts_init            |
+
+``time`` is the ``ts_event`` (or ``timestamp``) column, or the DataFrame's DatetimeIndex. A time
+is integer nanoseconds (other units with ``ts_unit``), an ISO 8601 string or a datetime;
+naive times are in ``tz`` (default UTC). ``ts_init`` defaults to ``ts_event + ts_init_delta``.
+
+Reasons a row is rejected: missing value, unparseable number, unparseable time, time before
+1970, nonexistent or ambiguous local time, value out of range, precision above the
+instrument's, non-positive price, negative (or, for trades, non-positive) size, ask < bid,
+high < low, high below open/close, low above open/close, unknown aggressor side.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from core.errors import DataError
+from core.model.data import Bar, BarType, QuoteTick, TradeTick
+from core.model.instruments import Instrument
+from node.persistence.schemas import SCHEMAS, table_to_objects
+
+__all__ = [
+    "BarDataWrangler",
+    "QuoteTickDataWrangler",
+    "RejectReport",
+    "Rejection",
+    "TradeTickDataWrangler",
+    "check_tz",
+]
+
+_VALUE_MAX = 9_223_372_036
+_SCALE = 1_000_000_000
+_TS_UNITS = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+_MISSING = ("", "nan", "NaN", "NAN", "null", "NULL", "None", "NA", "N/A")
+_SIDES = {
+    "BUYER": 1, "BUY": 1, "B": 1, "1": 1,
+    "SELLER": 2, "SELL": 2, "S": 2, "2": 2,
+    "NO_AGGRESSOR": 0, "NONE": 0, "0": 0, "": 0,
+}  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Rejection:
+    """One rejected value: its row, column, the value as given and why."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+class RejectReport:
+    """The rows a wrangler or loader rejected, with counts.
+
+    ``row`` numbers are 1-based data rows for DataFrames and Parquet files, and file line
+    numbers (the header is line 1) for CSV files read by the loaders.
+    """
+
+    def __init__(self, total: int = 0, rejections: list[Rejection] | None = None) -> None:
+        self.total = total
+        self.rejections: list[Rejection] = sorted(rejections or [])
+
+    @property
+    def rejected(self) -> int:
+        """The number of distinct rejected rows."""
+        return len({r.row for r in self.rejections})
+
+    @property
+    def accepted(self) -> int:
+        return self.total - self.rejected
+
+    def __len__(self) -> int:
+        return len(self.rejections)
+
+    def __bool__(self) -> bool:
+        return bool(self.rejections)
+
+    def __repr__(self) -> str:
+        return f"RejectReport(total={self.total}, rejected={self.rejected})"
+
+    def extend(self, other: RejectReport) -> None:
+        """Add another chunk's report (its rows already numbered for the whole input)."""
+        self.total += other.total
+        self.rejections = sorted(self.rejections + other.rejections)
+
+    def format(self, limit: int | None = 20) -> str:
+        """Return a plain-text summary and table of (at most `limit`) rejections."""
+        lines = [f"{self.rejected} of {self.total} rows rejected"]
+        shown = self.rejections if limit is None else self.rejections[:limit]
+        if shown:
+            lines.append(f"{'row':>8}  {'column':<14} {'value':<24} reason")
+            for r in shown:
+                value = r.value if len(r.value) <= 24 else r.value[:21] + "..."
+                lines.append(f"{r.row:>8}  {r.column:<14} {value:<24} {r.reason}")
+        if limit is not None and len(self.rejections) > limit:
+            lines.append(f"... and {len(self.rejections) - limit} more")
+        return "\n".join(lines)
+
+
+def check_tz(tz: str) -> str:
+    """Return `tz` if it names a time zone.
+
+    Raises
+    ------
+    DataError
+        If the name is unknown.
+    """
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
+        raise DataError(
+            f"tz {tz!r} unknown, expected an IANA time zone name such as 'UTC', "
+            f"'Europe/London' or 'America/New_York'"
+        ) from err
+    return tz
+
+
+class _Rejects:
+    """Collects per-row problems as masks; a row is reported once, for its first failing check."""
+
+    def __init__(self, n: int, values: dict[str, pd.Series], first_row: int) -> None:
+        self.bad = np.zeros(n, dtype=bool)
+        self.items: list[Rejection] = []
+        self.values = values
+        self.first_row = first_row
+
+    def add(self, mask: np.ndarray, column: str, reason) -> None:
+        mask = np.asarray(mask, dtype=bool) & ~self.bad
+        if not mask.any():
+            return
+        raw = self.values.get(column)
+        for i in np.flatnonzero(mask):
+            value = "" if raw is None else _text(raw.iloc[i])
+            why = reason(i) if callable(reason) else reason
+            self.items.append(Rejection(self.first_row + int(i), column, value, why))
+        self.bad |= mask
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _parse_fixed(series: pd.Series, precision: int, column: str, rejects: _Rejects) -> np.ndarray:
+    """Return `series` as raw int64 (value x 10**9) on the precision's grid; reject bad rows."""
+    n = len(series)
+    raw = np.zeros(n, dtype=np.int64)
+    limit = f"{precision} decimals"
+    if pd.api.types.is_bool_dtype(series.dtype):
+        rejects.add(np.ones(n, bool), column, "unparseable number (a boolean)")
+        return raw
+    if pd.api.types.is_integer_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.int64)
+        out_of_range = np.abs(values) > _VALUE_MAX
+        rejects.add(out_of_range, column, f"out of range, expected |value| <= {_VALUE_MAX}")
+        return np.where(out_of_range, 0, values) * _SCALE
+    if pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64)
+        missing = ~np.isfinite(values)
+        rejects.add(np.isnan(values), column, "missing value (NaN)")
+        rejects.add(np.isinf(values), column, "unparseable number (infinite)")
+        values = np.where(missing, 0.0, values)
+        out_of_range = np.abs(values) > _VALUE_MAX
+        rejects.add(out_of_range, column, f"out of range, expected |value| <= {_VALUE_MAX}")
+        values = np.where(out_of_range, 0.0, values)
+        scaled = values * 10.0**precision
+        rounded = np.rint(scaled)
+        # A float carries ~16 significant digits: accept what is on the grid within 4 ulps.
+        off_grid = np.abs(scaled - rounded) > np.maximum(4 * np.spacing(np.abs(scaled)), 1e-7)
+        rejects.add(off_grid, column, f"precision above the instrument's {limit}")
+        return rounded.astype(np.int64) * 10 ** (9 - precision)
+    text = series.astype("string").str.strip()
+    missing = text.isna().to_numpy() | _mask(text.isin(_MISSING))
+    rejects.add(missing, column, "missing value")
+    parts = text.str.extract(r"^([+-]?)(\d*)(?:\.(\d*))?$")
+    whole = parts[1].fillna("")
+    frac = parts[2].fillna("")
+    plain = _mask(parts[1].notna()) & _mask((whole.str.len() + frac.str.len()) > 0) & ~missing
+    long = plain & _mask(whole.str.lstrip("0").str.len() > 10)
+    rejects.add(long, column, f"out of range, expected |value| <= {_VALUE_MAX}")
+    ok = plain & ~long
+    whole_int = pd.to_numeric(whole.where(ok, "0").replace("", "0")).to_numpy(dtype=np.int64)
+    frac_digits = frac.str.rstrip("0").str.len().fillna(0).to_numpy(dtype=np.int64)
+    frac9 = frac.str.slice(0, 9).str.ljust(9, "0").where(ok, "0")
+    frac_int = pd.to_numeric(frac9).to_numpy(dtype=np.int64)
+    sign = np.where(_mask(parts[0] == "-"), -1, 1)
+    out_of_range = ok & (whole_int > _VALUE_MAX)
+    rejects.add(out_of_range, column, f"out of range, expected |value| <= {_VALUE_MAX}")
+    too_precise = ok & (frac_digits > precision)
+    rejects.add(
+        too_precise,
+        column,
+        lambda i: f"precision {int(frac_digits[i])} above the instrument's {limit}",
+    )
+    good = ok & ~out_of_range & ~too_precise
+    raw = np.where(good, sign * (np.where(good, whole_int, 0) * _SCALE + frac_int), 0)
+    # Exponent notation and other forms: exact Decimal parsing, per row (rare).
+    for i in np.flatnonzero(~plain & ~missing):
+        value = text.iloc[i]
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            rejects.add(_one(n, i), column, "unparseable number")
+            continue
+        if not number.is_finite():
+            rejects.add(_one(n, i), column, "unparseable number (not finite)")
+        elif abs(number) > _VALUE_MAX:
+            rejects.add(_one(n, i), column, f"out of range, expected |value| <= {_VALUE_MAX}")
+        elif number != number.quantize(Decimal(1).scaleb(-precision), rounding="ROUND_DOWN"):
+            rejects.add(_one(n, i), column, f"precision above the instrument's {limit}")
+        else:
+            raw[i] = int(number * _SCALE)
+    return raw.astype(np.int64)
+
+
+def _ns(stamps: pd.Series) -> np.ndarray:
+    """Return datetimes (naive = UTC, or tz-aware) as int64 UNIX ns; NaT as int64 min."""
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    return stamps.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def _mask(values) -> np.ndarray:
+    """Return a boolean (possibly nullable) Series as a numpy bool array, NA as False."""
+    if isinstance(values, pd.Series):
+        return values.fillna(False).to_numpy(dtype=bool)
+    return np.asarray(values, dtype=bool)
+
+
+def _one(n: int, i: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[i] = True
+    return mask
+
+
+def _parse_time(
+    series: pd.Series, column: str, rejects: _Rejects, tz: str, ts_unit: str, time_format
+) -> np.ndarray:
+    """Return `series` as int64 UNIX nanoseconds; reject unparseable or pre-1970 times."""
+    n = len(series)
+    out = np.zeros(n, dtype=np.int64)
+    factor = _TS_UNITS[ts_unit]
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        stamps = series
+        if getattr(series.dt, "tz", None) is None:
+            stamps = series.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+        nat = stamps.isna().to_numpy()
+        rejects.add(series.isna().to_numpy(), column, "missing value")
+        rejects.add(nat, column, f"nonexistent or ambiguous local time in {tz}")
+        out = np.where(nat, 0, _ns(stamps))
+    elif pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    ):
+        values = series.to_numpy(dtype=np.int64)
+        too_big = np.abs(values) > np.iinfo(np.int64).max // factor
+        rejects.add(too_big, column, f"time out of range for unit {ts_unit}")
+        out = np.where(too_big, 0, values) * factor
+    elif pd.api.types.is_float_dtype(series.dtype):
+        values = series.to_numpy(dtype=np.float64)
+        rejects.add(~np.isfinite(values), column, "missing value")
+        out = np.rint(np.where(np.isfinite(values), values, 0) * factor).astype(np.int64)
+    else:
+        text = series.astype("string").str.strip()
+        missing = text.isna().to_numpy() | _mask(text.isin(_MISSING))
+        rejects.add(missing, column, "missing value")
+        digits = _mask(text.str.fullmatch(r"-?\d{1,19}")) & ~missing
+        if digits.any():
+            ints = pd.to_numeric(text.where(digits, "0"), errors="coerce")
+            ints = ints.fillna(0).astype("int64").to_numpy()
+            too_big = digits & (np.abs(ints) > np.iinfo(np.int64).max // factor)
+            rejects.add(too_big, column, f"time out of range for unit {ts_unit}")
+            out = np.where(digits & ~too_big, ints * factor, out)
+        other = ~digits & ~missing
+        if other.any():
+            strings = text.where(other, None)
+            aware = _mask(strings.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)) & other
+            fmt = time_format or "ISO8601"
+            if aware.any():
+                parsed = pd.to_datetime(
+                    strings.where(aware, None), errors="coerce", utc=True, format=fmt
+                )
+                bad = aware & parsed.isna().to_numpy()
+                rejects.add(bad, column, "unparseable time, expected ISO 8601 or integer ns")
+                ok = aware & ~bad
+                out = np.where(ok, _ns(parsed), out)
+            naive = other & ~aware
+            if naive.any():
+                parsed = pd.to_datetime(strings.where(naive, None), errors="coerce", format=fmt)
+                bad = naive & parsed.isna().to_numpy()
+                rejects.add(bad, column, "unparseable time, expected ISO 8601 or integer ns")
+                local = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+                gap = naive & ~bad & local.isna().to_numpy()
+                rejects.add(gap, column, f"nonexistent or ambiguous local time in {tz}")
+                ok = naive & ~bad & ~gap
+                out = np.where(ok, _ns(local), out)
+    negative = out < 0
+    rejects.add(negative, column, "time before 1970-01-01, expected UNIX time >= 0")
+    return np.where(negative, 0, out).astype(np.int64)
+
+
+class _Wrangler:
+    """Shared machinery; subclasses define the columns and the row checks."""
+
+    kind = ""
+    fields: dict[str, tuple[str, ...]] = {}
+    optional: tuple[str, ...] = ()
+
+    def __init__(self, instrument: Instrument) -> None:
+        if not isinstance(instrument, Instrument):
+            raise DataError(
+                f"{type(self).__name__}: instrument {instrument!r} invalid, expected an Instrument"
+            )
+        self.instrument = instrument
+
+    @property
+    def identifier(self) -> str:
+        return str(self.instrument.id)
+
+    @classmethod
+    def accepted_names(cls) -> list[str]:
+        """Every input column name this wrangler understands (targets for a column mapping)."""
+        names = ["ts_event", "timestamp", "ts_init"]
+        for aliases in cls.fields.values():
+            names += [a for a in aliases if a not in names]
+        return names
+
+    def _frame(self, data) -> pd.DataFrame:
+        if isinstance(data, pa.Table | pa.RecordBatch):
+            return data.to_pandas()
+        if isinstance(data, pd.DataFrame):
+            return data
+        raise DataError(
+            f"{type(self).__name__}: data of type {type(data).__name__} invalid, expected a "
+            f"pandas DataFrame or a pyarrow Table"
+        )
+
+    def _column(self, df: pd.DataFrame, field: str) -> pd.Series | None:
+        for alias in self.fields[field]:
+            if alias in df.columns:
+                return df[alias]
+        if field in self.optional:
+            return None
+        raise DataError(
+            f"{type(self).__name__} {self.identifier}: column {self.fields[field][0]!r} missing "
+            f"(input columns: {', '.join(map(str, df.columns))}), expected "
+            f"{' or '.join(repr(a) for a in self.fields[field])}; map yours with "
+            f"--map SOURCE={self.fields[field][0]}"
+        )
+
+    def _times(self, df, rejects, tz, ts_unit, time_format, ts_init_delta):
+        if "ts_event" in df.columns:
+            source, name = df["ts_event"], "ts_event"
+        elif "timestamp" in df.columns:
+            source, name = df["timestamp"], "timestamp"
+        elif isinstance(df.index, pd.DatetimeIndex):
+            source, name = df.index.to_series(index=pd.RangeIndex(len(df))), "index"
+            rejects.values[name] = source
+        else:
+            raise DataError(
+                f"{type(self).__name__} {self.identifier}: time column missing (input columns: "
+                f"{', '.join(map(str, df.columns))}), expected 'ts_event' or 'timestamp' or a "
+                f"DatetimeIndex; map yours with --map SOURCE=timestamp"
+            )
+        ts_event = _parse_time(source, name, rejects, tz, ts_unit, time_format)
+        if "ts_init" in df.columns:
+            ts_init = _parse_time(df["ts_init"], "ts_init", rejects, tz, ts_unit, time_format)
+        else:
+            ts_init = ts_event + int(ts_init_delta)
+        return ts_event, ts_init
+
+    def process_table(
+        self,
+        data,
+        ts_init_delta: int = 0,
+        tz: str = "UTC",
+        ts_unit: str = "ns",
+        time_format: str | None = None,
+        first_row: int = 1,
+    ) -> tuple[pa.Table, RejectReport]:
+        """Return the valid rows as a catalog table and a report of the rejected rows.
+
+        Parameters
+        ----------
+        data : pandas.DataFrame or pyarrow.Table
+        ts_init_delta : int, default 0
+            Added to ``ts_event`` to make ``ts_init`` when there is no ts_init column.
+        tz : str, default "UTC"
+            The time zone of naive times.
+        ts_unit : {"ns", "us", "ms", "s"}, default "ns"
+            The unit of integer times.
+        time_format : str, optional
+            A ``strftime`` format for text times (default ISO 8601).
+        first_row : int, default 1
+            The row number the first row is reported as.
+
+        Raises
+        ------
+        DataError
+            If a required column is missing, or tz or ts_unit is unknown.
+        """
+        check_tz(tz)
+        if ts_unit not in _TS_UNITS:
+            raise DataError(f"ts_unit {ts_unit!r} unknown, expected one of {', '.join(_TS_UNITS)}")
+        df = self._frame(data)
+        values = {str(c): df[c].reset_index(drop=True) for c in df.columns}
+        df = df.copy()
+        df.columns = [str(c) for c in df.columns]
+        if not isinstance(df.index, pd.DatetimeIndex):
+            df = df.reset_index(drop=True)
+        rejects = _Rejects(len(df), values, first_row)
+        # Reported values are the input's, so give the checks the input's column names.
+        columns = self._columns(df)
+        ts_event, ts_init = self._times(df, rejects, tz, ts_unit, time_format, ts_init_delta)
+        out = self._build(columns, rejects, ts_event, ts_init, first_row)
+        keep = ~rejects.bad
+        arrays = [pa.array(np.asarray(out[name])[keep]) for name in SCHEMAS[self.kind].names]
+        table = pa.table(arrays, schema=SCHEMAS[self.kind])
+        table = table.replace_schema_metadata(self._metadata())
+        return table, RejectReport(len(df), rejects.items)
+
+    def _columns(self, df: pd.DataFrame) -> dict[str, tuple[str, pd.Series | None]]:
+        out = {}
+        for field in self.fields:
+            series = self._column(df, field)
+            name = next((a for a in self.fields[field] if a in df.columns), field)
+            out[field] = (name, None if series is None else series.reset_index(drop=True))
+        return out
+
+    def _metadata(self) -> dict[str, str]:
+        return {
+            "kind": self.kind,
+            "identifier": self.identifier,
+            "instrument_id": str(self.instrument.id),
+            "price_precision": str(self.instrument.price_precision),
+            "size_precision": str(self.instrument.size_precision),
+        }
+
+    def process(self, data, ts_init_delta: int = 0, tz: str = "UTC", **kwargs) -> list:
+        """Return the rows as data objects.
+
+        Raises
+        ------
+        DataError
+            If any row is rejected (the message lists the first rejections; use
+            `process_table` to get the accepted rows and the full report).
+        """
+        table, report = self.process_table(data, ts_init_delta=ts_init_delta, tz=tz, **kwargs)
+        if report:
+            raise DataError(f"{type(self).__name__} {self.identifier}: {report.format(limit=10)}")
+        return table_to_objects(self.kind, self.identifier, table, self._metadata())
+
+    def _fixed(self, columns, field, precision, rejects) -> np.ndarray:
+        name, series = columns[field]
+        return _parse_fixed(series, precision, name, rejects)
+
+    def _build(self, columns, rejects, ts_event, ts_init, first_row) -> dict:
+        raise NotImplementedError(f"{type(self).__name__} must implement _build")
+
+
+class QuoteTickDataWrangler(_Wrangler):
+    """Build `QuoteTick` rows for `instrument` from bid/ask columns.
+
+    Parameters
+    ----------
+    instrument : Instrument
+    default_size : int, default 1,000,000
+        The size of each side when the input has no size columns.
+    """
+
+    kind = "quote_tick"
+    fields = {
+        "bid_price": ("bid_price", "bid"),
+        "ask_price": ("ask_price", "ask"),
+        "bid_size": ("bid_size",),
+        "ask_size": ("ask_size",),
+    }
+    optional = ("bid_size", "ask_size")
+
+    def __init__(self, instrument: Instrument, default_size: int = 1_000_000) -> None:
+        super().__init__(instrument)
+        self.default_size = default_size
+
+    def _build(self, columns, rejects, ts_event, ts_init, first_row) -> dict:
+        prec, size_prec = self.instrument.price_precision, self.instrument.size_precision
+        bid = self._fixed(columns, "bid_price", prec, rejects)
+        ask = self._fixed(columns, "ask_price", prec, rejects)
+        sizes = {}
+        for field in ("bid_size", "ask_size"):
+            if columns[field][1] is None:
+                sizes[field] = np.full(len(bid), self.default_size * _SCALE, dtype=np.int64)
+            else:
+                sizes[field] = self._fixed(columns, field, size_prec, rejects)
+                rejects.add(sizes[field] < 0, columns[field][0], "negative size")
+        rejects.add(bid <= 0, columns["bid_price"][0], "non-positive price")
+        rejects.add(ask <= 0, columns["ask_price"][0], "non-positive price")
+        rejects.add(ask < bid, columns["ask_price"][0], "ask < bid")
+        return {
+            "ts_event": ts_event,
+            "ts_init": ts_init,
+            "bid": bid,
+            "ask": ask,
+            "bid_size": sizes["bid_size"],
+            "ask_size": sizes["ask_size"],
+        }
+
+    def process(self, data, ts_init_delta: int = 0, tz: str = "UTC", **kwargs) -> list[QuoteTick]:
+        return super().process(data, ts_init_delta, tz, **kwargs)
+
+
+class TradeTickDataWrangler(_Wrangler):
+    """Build `TradeTick` rows for `instrument` from price/size columns."""
+
+    kind = "trade_tick"
+    fields = {
+        "price": ("price",),
+        "size": ("size", "quantity"),
+        "aggressor_side": ("aggressor_side", "side"),
+        "trade_id": ("trade_id",),
+    }
+    optional = ("aggressor_side", "trade_id")
+
+    def _build(self, columns, rejects, ts_event, ts_init, first_row) -> dict:
+        prec, size_prec = self.instrument.price_precision, self.instrument.size_precision
+        price = self._fixed(columns, "price", prec, rejects)
+        size = self._fixed(columns, "size", size_prec, rejects)
+        rejects.add(price <= 0, columns["price"][0], "non-positive price")
+        rejects.add(size <= 0, columns["size"][0], "non-positive size")
+        n = len(price)
+        side_name, side_series = columns["aggressor_side"]
+        if side_series is None:
+            side = np.zeros(n, dtype=np.uint8)
+        else:
+            text = side_series.astype("string").str.strip().str.upper().fillna("")
+            mapped = text.map(_SIDES)
+            unknown = mapped.isna().to_numpy()
+            rejects.add(
+                unknown, side_name, "unknown aggressor side, expected BUYER, SELLER, B, S or 1, 2"
+            )
+            side = mapped.fillna(0).to_numpy(dtype=np.uint8)
+        id_name, id_series = columns["trade_id"]
+        if id_series is None:
+            trade_id = np.array([str(first_row + i) for i in range(n)], dtype=object)
+        else:
+            text = id_series.astype("string").str.strip()
+            empty = text.isna().to_numpy() | _mask(text == "")
+            rejects.add(empty, id_name, "missing value")
+            rejects.add(_mask(text.str.len() > 36), id_name, "trade_id longer than 36")
+            trade_id = text.fillna("").to_numpy(dtype=object)
+        return {
+            "ts_event": ts_event,
+            "ts_init": ts_init,
+            "price": price,
+            "size": size,
+            "aggressor_side": side,
+            "trade_id": trade_id,
+        }
+
+    def process(self, data, ts_init_delta: int = 0, tz: str = "UTC", **kwargs) -> list[TradeTick]:
+        return super().process(data, ts_init_delta, tz, **kwargs)
+
+
+class BarDataWrangler(_Wrangler):
+    """Build `Bar` rows of `bar_type` (for `instrument`) from OHLCV columns.
+
+    Parameters
+    ----------
+    bar_type : BarType or str
+    instrument : Instrument
+        Must be the bar type's instrument.
+    default_volume : int, default 1,000,000
+        The volume when the input has no volume column.
+    """
+
+    kind = "bar"
+    fields = {
+        "open": ("open",),
+        "high": ("high",),
+        "low": ("low",),
+        "close": ("close",),
+        "volume": ("volume",),
+    }
+    optional = ("volume",)
+
+    def __init__(
+        self, bar_type: BarType | str, instrument: Instrument, default_volume: int = 1_000_000
+    ) -> None:
+        super().__init__(instrument)
+        if isinstance(bar_type, str):
+            try:
+                bar_type = BarType.from_str(bar_type)
+            except ValueError as err:
+                raise DataError(f"BarDataWrangler: bar_type invalid: {err}") from err
+        if bar_type.instrument_id != instrument.id:
+            raise DataError(
+                f"BarDataWrangler: bar_type {bar_type} is for {bar_type.instrument_id}, "
+                f"expected instrument {instrument.id}"
+            )
+        self.bar_type = bar_type
+        self.default_volume = default_volume
+
+    @property
+    def identifier(self) -> str:
+        return str(self.bar_type)
+
+    def _metadata(self) -> dict[str, str]:
+        return super()._metadata() | {"bar_type": str(self.bar_type)}
+
+    def _build(self, columns, rejects, ts_event, ts_init, first_row) -> dict:
+        prec, size_prec = self.instrument.price_precision, self.instrument.size_precision
+        o, h, lo, c = (
+            self._fixed(columns, f, prec, rejects) for f in ("open", "high", "low", "close")
+        )
+        if columns["volume"][1] is None:
+            volume = np.full(len(o), self.default_volume * _SCALE, dtype=np.int64)
+        else:
+            volume = self._fixed(columns, "volume", size_prec, rejects)
+            rejects.add(volume < 0, columns["volume"][0], "negative volume")
+        for field, values in (("open", o), ("high", h), ("low", lo), ("close", c)):
+            rejects.add(values <= 0, columns[field][0], "non-positive price")
+        rejects.add(h < lo, columns["high"][0], "high < low")
+        rejects.add((h < o) | (h < c), columns["high"][0], "high below open or close")
+        rejects.add((lo > o) | (lo > c), columns["low"][0], "low above open or close")
+        return {
+            "ts_event": ts_event,
+            "ts_init": ts_init,
+            "open": o,
+            "high": h,
+            "low": lo,
+            "close": c,
+            "volume": volume,
+        }
+
+    def process(self, data, ts_init_delta: int = 0, tz: str = "UTC", **kwargs) -> list[Bar]:
+        return super().process(data, ts_init_delta, tz, **kwargs)
