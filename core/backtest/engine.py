@@ -479,7 +479,13 @@ class BacktestEngine:
         """Release the components; the engine cannot be used afterwards."""
         if self._disposed:
             return
-        self.trader.dispose()
+        # The configured log level holds for the components' shutdown too.
+        previous_level = get_default_level()
+        set_default_level(LogLevel[self.config.log_level.upper()])
+        try:
+            self.trader.dispose()
+        finally:
+            set_default_level(previous_level)
         self._streams.clear()
         self._disposed = True
 

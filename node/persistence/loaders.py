@@ -13,7 +13,10 @@ The column mapping renames source columns to the wrangler's names, e.g.
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -76,6 +79,16 @@ def _format(path: Path) -> str:
     raise DataError(f"file {path}: format unknown, expected a .csv or .parquet file")
 
 
+def _open_binary(path: Path):
+    """Open a file for reading bytes, decompressing ``.gz`` and ``.bz2`` files."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if name.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
 def count_rows(path: str | Path) -> int:
     """Return the number of data rows of a CSV (lines after the header) or Parquet file."""
     path = Path(path)
@@ -83,7 +96,7 @@ def count_rows(path: str | Path) -> int:
         return pq.ParquetFile(path).metadata.num_rows
     lines = 0
     last = b"\n"
-    with open(path, "rb") as f:
+    with _open_binary(path) as f:
         while block := f.read(1 << 20):
             lines += block.count(b"\n")
             last = block[-1:]
@@ -112,7 +125,7 @@ def read_chunks(
         for batch in parquet.iter_batches(batch_size=1_000_000):
             yield batch.to_pandas().rename(columns=mapping), []
         return
-    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+    with io.TextIOWrapper(_open_binary(path), encoding="utf-8", errors="replace", newline="") as f:
         header = next(csv.reader(f), None)
     if not header:
         raise DataError(f"file {path}: empty, expected a header line of column names")
@@ -132,7 +145,7 @@ def read_chunks(
         return "skip"
 
     reader = pacsv.open_csv(
-        path,
+        pa.input_stream(str(path), compression="detect"),
         read_options=pacsv.ReadOptions(
             use_threads=False, block_size=CHUNK_BYTES, column_names=header, skip_rows=1
         ),

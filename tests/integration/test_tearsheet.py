@@ -446,3 +446,56 @@ def test_open_report_catches_a_cdn_script_and_the_error_it_leaves(browser, tmp_p
     assert opened.outside_requests == ["https://cdn.plot.ly/plotly-2.35.2.min.js"]
     assert any("Plotly is not defined" in e for e in opened.errors), opened.errors
     assert opened.charts["equity"]["svgs"] == 0
+
+
+def test_tearsheet_of_a_flotilla_backtest_run_directory_renders(browser, tmp_path):
+    import pyarrow as pa
+
+    from core.testkit import TestInstrumentProvider
+    from core.testkit.data import random_walk_bars
+    from node.backtest import run_backtest
+    from node.config import config_from_dict
+    from node.persistence import ParquetDataCatalog
+
+    bar_type = "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL"
+    catalog = ParquetDataCatalog(tmp_path / "catalog")
+    catalog.write_data([TestInstrumentProvider.default_fx_ccy("EUR/USD")])
+    catalog.write_table("bar", bar_type, pa.table(random_walk_bars(3_000, seed=7)))
+    config = config_from_dict(
+        {
+            "name": "ema",
+            "engine": {"log_level": "ERROR"},
+            "venues": [
+                {
+                    "name": "SIM",
+                    "oms_type": "NETTING",
+                    "account_type": "MARGIN",
+                    "starting_balances": ["1000000 USD"],
+                    "base_currency": "USD",
+                }
+            ],
+            "data": [
+                {
+                    "catalog_path": str(tmp_path / "catalog"),
+                    "data_cls": "Bar",
+                    "bar_types": [bar_type],
+                }
+            ],
+            "strategies": [
+                {
+                    "strategy_path": "configs.strategies.ema_cross:EMACross",
+                    "config": {"instrument_id": "EUR/USD.SIM", "bar_type": bar_type},
+                }
+            ],
+        }
+    )
+    result = run_backtest(config, tmp_path / "results")
+
+    opened = open_report(browser, Path(result.run_dir) / "tearsheet.html")
+
+    assert_clean(
+        opened,
+        {"equity": 1, "drawdown": 1, "monthly-returns": 1, "trade-pnl": 1, "fills": 3},
+    )
+    assert opened.charts["fills"]["title"] == f"Fills over price ({result.total_fills:,} fills)"
+    assert f"Trades\t{result.statistics['USD']['Trades']:,}" in opened.statistics_text
