@@ -298,3 +298,13 @@ def test_help_of_every_command_has_examples(capsys):
         assert "example" in (sub.epilog or ""), name
     assert main(["backtest", "--help"]) == 0
     assert "flotilla backtest configs/ema_cross.toml" in capsys.readouterr().out
+
+
+def test_grid_cell_from_the_catalog_gives_the_run_backtest_digest(catalog_path):
+    from cluster.grid.cell import run_cell
+
+    config = config_from_dict(_config(catalog_path, chunk_size=500))
+    cell = run_cell(config.id, config)
+    assert cell.error is None
+    assert cell.digest == run_backtest(config).digest == _python_digest()
+    assert cell.iterations == N_BARS
