@@ -52,7 +52,7 @@ CONFIG = """{{
   "end": {end},
   "venues": [{{"name": "SIM", "oms_type": "NETTING", "account_type": "MARGIN",
               "starting_balances": ["1000000 USD"], "base_currency": "USD"}}],
-  "data": [{{"catalog_path": {catalog!r}, "data_cls": "QuoteTick",
+  "data": [{{"catalog_path": {catalog}, "data_cls": "QuoteTick",
              "instrument_ids": ["EUR/USD.SIM"]}}],
   "strategies": [{{"strategy_path": "configs.strategies.ema_cross_quotes:EMACrossQuotes",
                    "config": {{"instrument_id": "EUR/USD.SIM", "trade": false}}}}]
@@ -153,7 +153,7 @@ def main() -> int:
         rows = {}
         for chunks in (small, large):
             end = START_NS + (chunks * CHUNK - 1) * INTERVAL_NS
-            config = CONFIG.format(end=end, catalog=catalog)
+            config = CONFIG.format(end=end, catalog=json.dumps(catalog))
             rows[("catalog", chunks)] = run(CATALOG_RUN.format(config=config, **fmt))
             rows[("memory", chunks)] = run(MEMORY_RUN.format(chunks=chunks, **fmt))
         print(
