@@ -62,6 +62,7 @@ __all__ = [
     "config_to_dict",
     "import_path",
     "load_config",
+    "read_config_file",
     "parse_time_ns",
 ]
 
@@ -654,6 +655,33 @@ def config_from_dict(data: Any, cls: type = None, source: str = "<dict>"):
         raise ConfigError(f"{source}: {err}") from err
 
 
+def read_config_file(path: str | Path, what: str = "config") -> Any:
+    """Return the plain data of a TOML, YAML or JSON file (by its suffix).
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, of an unknown format, or does not parse (with its line).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: {what} file not found")
+    text = path.read_text()
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".toml":
+            return tomllib.loads(text)
+        if suffix in (".yaml", ".yml"):
+            import yaml
+
+            return yaml.safe_load(text)
+        if suffix == ".json":
+            return json.loads(text)
+    except Exception as err:  # each parser reports line and column in its message
+        raise ConfigError(f"{path}: cannot parse {suffix[1:].upper()}: {err}") from err
+    raise ConfigError(f"{path}: unknown {what} format {suffix!r}, expected .toml, .yaml or .json")
+
+
 def load_config(path: str | Path, cls: type = None):
     """Load a config of ``cls`` (default `BacktestRunConfig`) from a TOML, YAML or JSON file.
 
@@ -666,26 +694,4 @@ def load_config(path: str | Path, cls: type = None):
     ConfigError
         If the file is missing, does not parse (with its line) or a field is invalid.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
-    text = path.read_text()
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        elif suffix == ".json":
-            data = json.loads(text)
-        else:
-            raise ConfigError(
-                f"{path}: unknown config format {suffix!r}, expected .toml, .yaml or .json"
-            )
-    except ConfigError:
-        raise
-    except Exception as err:  # each parser reports line and column in its message
-        raise ConfigError(f"{path}: cannot parse {suffix[1:].upper()}: {err}") from err
-    return config_from_dict(data, cls, source=str(path))
+    return config_from_dict(read_config_file(path), cls, source=str(path))

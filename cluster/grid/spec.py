@@ -48,7 +48,6 @@ import json
 import math
 import operator
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -628,30 +627,10 @@ def load_grid_spec(path: str | Path) -> GridSpec:
     ConfigError
         ``<file>: <field path>: expected ..., got ...``.
     """
-    from node.config import load_config
+    from node.config import load_config, read_config_file
 
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: grid file not found")
-    suffix = path.suffix.lower()
-    text = path.read_text()
-    try:
-        if suffix == ".toml":
-            data = tomllib.loads(text)
-        elif suffix in (".yaml", ".yml"):
-            import yaml
-
-            data = yaml.safe_load(text)
-        elif suffix == ".json":
-            data = json.loads(text)
-        else:
-            raise ConfigError(
-                f"{path}: unknown grid format {suffix!r}, expected .toml, .yaml or .json"
-            )
-    except ConfigError:
-        raise
-    except Exception as err:  # each parser reports line and column in its message
-        raise ConfigError(f"{path}: cannot parse {suffix[1:].upper()}: {err}") from err
+    data = read_config_file(path, "grid")
     spec = config_from_dict(data, _GridFile, source=str(path))
     if (spec.template is None) == (spec.grid.template_path is None):
         raise ConfigError(
