@@ -24,7 +24,7 @@ import sys
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 
 # The modules whose ``register(commands)`` adds a command, in the order ``--help`` lists them.
-COMMAND_MODULES = ("node.demo",)
+COMMAND_MODULES = ("node.demo", "cluster.compute.commands")
 
 
 class _Parser(argparse.ArgumentParser):

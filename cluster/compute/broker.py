@@ -146,7 +146,10 @@ class Broker:
             sock.sndhwm = cfg.hwm
             sock.rcvhwm = cfg.hwm
             sock.router_mandatory = 1
-            sock.maxmsgsize = cfg.max_message_bytes
+            # libzmq drops a peer sending a frame above maxmsgsize before we see it; the
+            # margin lets our own check count (and answer) moderately oversized messages.
+            sock.maxmsgsize = 2 * cfg.max_message_bytes
+        self.frontend.sndhwm = cfg.client_sndhwm
         if cfg.curve_secret_key_file is not None:
             _, secret = load_secret_key(
                 cfg.curve_secret_key_file, "BrokerConfig.curve_secret_key_file"
@@ -309,6 +312,15 @@ class Broker:
             self._protocol_error(identity, err, self.backend)
             return
         kind = type(message)
+        if kind is p.Heartbeat and worker is None:
+            # from a worker's heartbeat thread: its own socket, the worker's id inside
+            try:
+                target = self._workers.get(bytes.fromhex(message.sender_id))
+            except ValueError:
+                target = None
+            if target is not None:
+                target.expiry = time.monotonic() + self._liveness
+            return
         if kind is p.Ready:
             self._on_ready(identity, message)
         elif worker is None:

@@ -42,7 +42,10 @@ class BrokerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     max_queue : int, default 10000
         Requests waiting per service; beyond it a request is rejected (backpressure).
     hwm : int, default 1000
-        ZeroMQ send/receive high-water mark of both sockets (messages per peer).
+        ZeroMQ high-water mark (messages per peer) of both sockets, except answers to clients.
+    client_sndhwm : int, default 100000
+        High-water mark of answers queued towards one client: larger, since every request is
+        answered (a rejection too) and a client reads its answers in bursts.
     max_message_bytes : int, default 256 MiB
         Larger messages are protocol errors.
     max_services : int, default 1024
@@ -61,6 +64,7 @@ class BrokerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     max_retries: Annotated[int, msgspec.Meta(ge=0)] = 2
     max_queue: PositiveInt = 10_000
     hwm: PositiveInt = 1000
+    client_sndhwm: PositiveInt = 100_000
     max_message_bytes: PositiveInt = 256 * 1024 * 1024
     max_services: PositiveInt = 1024
     curve_secret_key_file: str | None = None

@@ -71,8 +71,10 @@ class Worker:
         if self.socket is not None:
             self.socket.close(0)
             self.reconnects += 1
+        self.worker_id = os.urandom(8).hex()
         sock = self._context.socket(zmq.DEALER)
         sock.linger = 0
+        sock.identity = bytes.fromhex(self.worker_id)
         if self._curve is not None:
             make_curve_client(sock, *self._curve)
         sock.connect(self.config.broker)
@@ -85,12 +87,39 @@ class Worker:
         except zmq.Again:
             pass  # the broker is unreachable; heartbeat expiry reconnects
 
+    def _heartbeat_loop(self, done: threading.Event) -> None:
+        """Heartbeat the broker from a thread of its own, so a handler running for minutes
+        does not get its worker purged (the broker matches ``sender_id`` to the worker)."""
+        sock = self._context.socket(zmq.DEALER)
+        sock.linger = 0
+        sock.rcvhwm = 1
+        if self._curve is not None:
+            make_curve_client(sock, *self._curve)
+        sock.connect(self.config.broker)
+        try:
+            while not done.wait(self._interval):
+                heartbeat = p.encode(p.Heartbeat(p.PROTOCOL_VERSION, self.worker_id))
+                try:
+                    sock.send_multipart([b"", heartbeat], zmq.NOBLOCK)
+                except zmq.Again:
+                    pass
+        finally:
+            sock.close(0)
+
     def run(self) -> None:
         """Serve until drained after `stop`."""
+        done = threading.Event()
+        beats = threading.Thread(target=self._heartbeat_loop, args=(done,), daemon=True)
+        beats.start()
+        try:
+            self._serve_loop()
+        finally:
+            done.set()
+            beats.join(5)
+
+    def _serve_loop(self) -> None:
         self._connect()
-        heartbeat = p.encode(p.Heartbeat(p.PROTOCOL_VERSION, self.worker_id))
         broker_expiry = time.monotonic() + self._liveness
-        next_heartbeat = time.monotonic() + self._interval
         drain_deadline = None
         timeout_ms = max(1, int(self._interval * 1000 / 2))
         while True:
@@ -109,12 +138,6 @@ class Worker:
             now = time.monotonic()
             if drain_deadline is not None and now > drain_deadline:
                 return
-            if now >= next_heartbeat:
-                try:
-                    self.socket.send_multipart([b"", heartbeat], zmq.NOBLOCK)
-                except zmq.Again:
-                    pass
-                next_heartbeat = now + self._interval
             if now > broker_expiry:
                 if drain_deadline is not None:
                     return  # nobody to drain to

@@ -176,7 +176,7 @@ def split_result(result: Any) -> tuple[Any, list]:
     """Split a handler's return value into (payload, arrays).
 
     A handler returns a payload, or ``(payload, [array, ...])``, or a single numpy array
-    (payload None).
+    (payload None). Numpy scalars in the list become 0-d arrays.
     """
     if isinstance(result, np.ndarray):
         return None, [result]
@@ -184,9 +184,9 @@ def split_result(result: Any) -> tuple[Any, list]:
         isinstance(result, tuple)
         and len(result) == 2
         and isinstance(result[1], list | tuple)
-        and all(isinstance(a, np.ndarray) for a in result[1])
+        and all(isinstance(a, np.ndarray | np.generic) for a in result[1])
     ):
-        return result[0], list(result[1])
+        return result[0], [np.asarray(a) for a in result[1]]
     return result, []
 
 
@@ -206,7 +206,12 @@ def invoke_handler(handler: Callable, payload: bytes, arrays: list) -> tuple[byt
     """
     value = _payload_decoder(handler).decode(payload)
     result, out_arrays = split_result(handler(value, arrays))
-    return _ENCODER.encode(result), [np.ascontiguousarray(a) for a in out_arrays]
+    return _ENCODER.encode(result), [_contiguous(a) for a in out_arrays]
+
+
+def _contiguous(array: np.ndarray) -> np.ndarray:
+    # np.ascontiguousarray would turn a 0-d array into a 1-d one
+    return array if array.flags.c_contiguous else np.require(array, requirements="C")
 
 
 def payload_nbytes(payload: bytes, arrays: Sequence[np.ndarray]) -> int:
@@ -483,7 +488,7 @@ class ComputeClient:
                     f"request_compute.arrays[{i}]: invalid value of type {type(array).__name__}, "
                     f"expected a numpy array of a numeric or bool dtype"
                 )
-            out_arrays.append(np.ascontiguousarray(array))
+            out_arrays.append(_contiguous(array))
         try:
             encoded = _ENCODER.encode(payload)
         except (TypeError, msgspec.EncodeError) as err:
