@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -127,6 +128,7 @@ class Broker:
                 "retries",
                 "late_replies",
                 "protocol_errors",
+                "internal_errors",
                 "undeliverable",
                 "workers_registered",
                 "workers_purged",
@@ -206,18 +208,28 @@ class Broker:
                         frames = backend.recv_multipart(zmq.NOBLOCK, copy=False)
                     except zmq.Again:
                         break
-                    self._on_backend(frames)
+                    self._guard(self._on_backend, frames)
             if events.get(frontend):
                 for _ in range(1000):
                     try:
                         frames = frontend.recv_multipart(zmq.NOBLOCK, copy=False)
                     except zmq.Again:
                         break
-                    self._on_frontend(frames)
+                    self._guard(self._on_frontend, frames)
             now = time.monotonic()
             if now >= next_tick:
                 self._tick(now)
                 next_tick = now + self._interval / 2
+
+    def _guard(self, handler, frames: list) -> None:
+        """Run a message handler; a bug triggered by one message must not stop the broker."""
+        try:
+            handler(frames)
+        except Exception as err:  # the component boundary: count, report, go on
+            self.counters["internal_errors"] += 1
+            print(
+                f"flotilla broker: {type(err).__name__} handling a message: {err}", file=sys.stderr
+            )
 
     # -- clients ---------------------------------------------------------------------------
 

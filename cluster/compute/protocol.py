@@ -186,13 +186,13 @@ def decode_message(frames: list, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BY
         )
     try:
         message = _DECODER.decode(header)
-    except msgspec.DecodeError as err:
+    except (msgspec.DecodeError, UnicodeDecodeError) as err:  # msgspec raises the latter as is
         version = _probe_version(header)
         if version is not None and version != PROTOCOL_VERSION:
             raise ProtocolError(
                 f"protocol version {version!r} unsupported, expected {PROTOCOL_VERSION}"
             ) from None
-        raise ProtocolError(f"malformed header: {err}") from None
+        raise ProtocolError(f"malformed header: {_name_fields(str(err), header)}") from None
     if message.version != PROTOCOL_VERSION:
         raise ProtocolError(
             f"protocol version {message.version!r} unsupported, expected {PROTOCOL_VERSION}"
@@ -206,10 +206,32 @@ def decode_message(frames: list, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BY
     return message, frames[1:]
 
 
+_BY_TAG = {cls.__struct_config__.tag: cls for cls in AnyMessage.__args__}
+
+
+def _name_fields(text: str, header) -> str:
+    """Turn msgspec's ``$[2]`` (array-like headers) into the field's name."""
+    import re
+
+    match = re.search(r"\$\[(\d+)\]", text)
+    if match is None:
+        return text
+    try:
+        fields = _VERSION_PROBE.decode(header)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return text
+    cls = _BY_TAG.get(fields[0]) if fields and isinstance(fields[0], str) else None
+    index = int(match.group(1))
+    if cls is None or not 1 <= index <= len(cls.__struct_fields__):
+        return text
+    name = f"{cls.__struct_config__.tag}.{cls.__struct_fields__[index - 1]}"
+    return text[: match.start()] + f"`{name}`" + text[match.end() :]
+
+
 def _probe_version(header):
     try:
         fields = _VERSION_PROBE.decode(header)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return None
     if len(fields) >= 2 and isinstance(fields[0], str):
         return fields[1]

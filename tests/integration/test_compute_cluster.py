@@ -376,6 +376,7 @@ def _hostile(procs, clients, examples: int):
     hostile = context.socket(zmq.DEALER)
     hostile.identity = b"hostile-1"
     hostile.linger = 0
+    hostile.sndtimeo = 10_000  # a dead broker fails the test instead of hanging it
     hostile.connect(fe)
     sent = [0]
     good_replies = []
@@ -414,6 +415,7 @@ def _hostile(procs, clients, examples: int):
     metrics = good.metrics()
     assert metrics.protocol_errors_by_peer == {peer: sent[0]}
     assert metrics.counters["protocol_errors"] == sent[0]
+    assert metrics.counters["internal_errors"] == 0
     assert len(good_replies) > 0
     for tag, outcome in good_replies:
         assert_square_reply(outcome, tag)
