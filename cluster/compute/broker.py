@@ -204,18 +204,15 @@ class Broker:
             events = dict(poller.poll(timeout_ms))
             if events.get(backend):
                 for _ in range(1000):  # drain, bounded so the frontend gets its turn
-                    try:
-                        frames = backend.recv_multipart(zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
+                    # EVENTS, not recv until zmq.Again: raising Again is costly per message
+                    if not backend.getsockopt(zmq.EVENTS) & zmq.POLLIN:
                         break
-                    self._guard(self._on_backend, frames)
+                    self._guard(self._on_backend, backend.recv_multipart(zmq.NOBLOCK, copy=False))
             if events.get(frontend):
                 for _ in range(1000):
-                    try:
-                        frames = frontend.recv_multipart(zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
+                    if not frontend.getsockopt(zmq.EVENTS) & zmq.POLLIN:
                         break
-                    self._guard(self._on_frontend, frames)
+                    self._guard(self._on_frontend, frontend.recv_multipart(zmq.NOBLOCK, copy=False))
             now = time.monotonic()
             if now >= next_tick:
                 self._tick(now)

@@ -213,12 +213,9 @@ class ZmqComputeBackend(ComputeBackend):
         expire timeouts."""
         sock = self.socket
         if timeout_secs <= 0 or sock.poll(int(timeout_secs * 1000) or 1):
-            while True:
-                try:
-                    frames = sock.recv_multipart(zmq.NOBLOCK, copy=False)
-                except zmq.Again:
-                    break
-                self._on_message(frames)
+            # EVENTS, not recv until zmq.Again: raising Again cost ~10 % of a round trip
+            while sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                self._on_message(sock.recv_multipart(zmq.NOBLOCK, copy=False))
         now = time.monotonic()
         if now >= self._next_heartbeat:
             try:

@@ -127,11 +127,8 @@ class Worker:
                 drain_deadline = time.monotonic() + self.config.drain_timeout_ms / 1000.0
                 self._send_control(p.Disconnect(p.PROTOCOL_VERSION, "draining"))
             if self.socket.poll(timeout_ms):
-                while True:
-                    try:
-                        frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
-                    except zmq.Again:
-                        break
+                while self.socket.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                    frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
                     broker_expiry = time.monotonic() + self._liveness
                     if self._on_message(frames) and drain_deadline is not None:
                         return
