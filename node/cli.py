@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "node.backtest.commands",
     "node.persistence.commands",
     "cluster.grid.commands",
+    "cluster.compute.commands",
 )
 
 

@@ -110,6 +110,7 @@ class BacktestEngine:
         self._start_ns = 0
         self._end_ns = 0
         self._iterations = 0
+        self._compute: tuple | None = None
 
     def _uuid_factory(self) -> UUIDFactory:
         seed = (self.config.seed * 1_000_003 + len(self._seeds) * 7_919) & (2**64 - 1)
@@ -335,6 +336,42 @@ class BacktestEngine:
         for strategy in strategies:
             self.add_strategy(strategy)
 
+    def add_compute_backend(
+        self, backend, latency_model=None, wait_timeout_secs: float = 30.0
+    ) -> None:
+        """Serve every actor's `request_compute` with `backend` in the next runs.
+
+        Each component gets its own copy of `latency_model` (seeded with the model's seed plus
+        the component's registration index), registered when a run starts.
+
+        Parameters
+        ----------
+        backend : ComputeBackend
+            ``InProcessComputeBackend`` or ``cluster.compute.ZmqComputeBackend``.
+        latency_model : ComputeLatencyModel, optional
+            The modelled reply latency (1 ms fixed if omitted).
+        wait_timeout_secs : float, default 30.0
+            The wall-clock bound on waiting for one reply.
+        """
+        from core.common.compute import ComputeBackend, ComputeLatencyModel
+
+        if not isinstance(backend, ComputeBackend):
+            raise ConfigError(
+                f"BacktestEngine.add_compute_backend: invalid backend {backend!r}, expected a "
+                f"ComputeBackend"
+            )
+        model = latency_model if latency_model is not None else ComputeLatencyModel()
+        self._compute = (backend, model, wait_timeout_secs)
+
+    def _register_compute(self) -> None:
+        if self._compute is None:
+            return
+        backend, model, wait_timeout_secs = self._compute
+        for index, component in enumerate(self.trader.components()):
+            component.register_compute(
+                backend, model.copy(seed=model.seed + index), wait_timeout_secs
+            )
+
     def _on_handler_error(self, component, handler: str, error: str) -> None:
         self._handler_errors.append((component.id.value, handler, error))
         if self.config.raise_handler_errors:
@@ -436,12 +473,16 @@ class BacktestEngine:
         # The configured log level holds for the run only; the process's level is restored.
         previous_level = get_default_level()
         set_default_level(LogLevel[self.config.log_level.upper()])
+        self._register_compute()
         try:
             self.trader.start()
             loop.run(start_ns, end_ns)
             self.trader.stop()
             loop.settle_now()
         finally:
+            for component in self.trader.components():
+                if component.compute is not None:
+                    component.compute.cancel_all()
             set_default_level(previous_level)
             if gc_was_enabled:
                 gc.enable()

@@ -25,6 +25,8 @@ cdef class Actor(Component):
     cdef object _on_bar
     cdef object _on_data
     cdef object _error_policy
+    cdef readonly object compute
+    """The actor's `ComputeClient` (None until a compute backend is registered)."""
 
     cpdef void register_base(self, TraderId trader_id, Portfolio portfolio, MessageBus msgbus,
                              Cache cache, Clock clock, UUIDFactory uuid_factory) except *

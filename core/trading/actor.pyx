@@ -27,6 +27,7 @@ from core.model.identifiers cimport ComponentId, InstrumentId, TraderId
 from core.model.uuid cimport UUIDFactory
 from core.portfolio.portfolio cimport Portfolio
 
+from core.common.compute import ComputeClient
 from core.errors import InvalidTypeError, ValidationError
 from core.model.enums import PriceType
 from core.trading.config import ActorConfig
@@ -67,6 +68,7 @@ cdef class Actor(Component):
         self._bar_indicators = {}
         self.is_active = False
         self._error_policy = None
+        self.compute = None
 
     cpdef void register_base(self, TraderId trader_id, Portfolio portfolio, MessageBus msgbus,
                              Cache cache, Clock clock, UUIDFactory uuid_factory) except *:
@@ -176,6 +178,9 @@ cdef class Actor(Component):
 
     def on_time_event(self, event):
         """Called when a timer set without its own callback fires."""
+
+    def on_compute_reply(self, event):
+        """Called with a `ComputeReply` or `ComputeFailed` of a request sent without callback."""
 
     # -- dispatch (C) ----------------------------------------------------------------------
 
@@ -315,6 +320,79 @@ cdef class Actor(Component):
         """Publish custom `data` to the subscribers of `data_type`."""
         self._check_registered("publish_data")
         self.msgbus.publish(custom_data_topic(data_type.type), data)
+
+    # -- compute offload -------------------------------------------------------------------
+
+    def register_compute(self, backend, latency_model=None, double wait_timeout_secs=30.0):
+        """Send this actor's compute requests to `backend` (called by the engine or node).
+
+        Parameters
+        ----------
+        backend : ComputeBackend
+        latency_model : ComputeLatencyModel, optional
+            The modelled reply latency in a backtest.
+        wait_timeout_secs : float, default 30.0
+            Backtest: the wall-clock bound on waiting for a reply.
+        """
+        self._check_registered("register_compute")
+        if self.compute is not None:
+            self.compute.cancel_all()
+        self.compute = ComputeClient(
+            backend,
+            self.clock,
+            f"{self.trader_id.value}.{self.id.value}",
+            latency_model,
+            wait_timeout_secs,
+            self._dispatch_compute,
+        )
+
+    def request_compute(self, str service, payload, callback=None, arrays=(), timeout_ns=None,
+                        reply_type=None):
+        """Send `payload` (and numpy `arrays`) to the compute `service`; return the request id.
+
+        The outcome, a `ComputeReply` or a `ComputeFailed` (handler error, timeout, worker
+        lost, rejected), reaches `callback` (or `on_compute_reply`) on the actor's thread,
+        exactly once. In a backtest it arrives at ``ts_request + modelled latency``.
+
+        Parameters
+        ----------
+        service : str
+            The service name workers registered for.
+        payload : object
+            A msgspec-encodable value (struct, dict, list, number, str).
+        callback : callable, optional
+            Receives the outcome event; `on_compute_reply` if omitted.
+        arrays : sequence of numpy.ndarray, optional
+            Sent as raw buffers beside the payload.
+        timeout_ns : int, optional
+            Deliver ``ComputeFailed(kind="timeout")`` if no answer after this long.
+        reply_type : type, optional
+            Decode the reply payload as this msgspec type (plain values if omitted).
+
+        Raises
+        ------
+        ValidationError
+            If no compute backend is registered, or an argument is invalid.
+        """
+        if self.compute is None:
+            raise ValidationError(
+                f"{type(self).__name__} {self.id}: request_compute without a compute backend, "
+                f"expected engine.add_compute_backend(...) or register_compute(...) first"
+            )
+        if callback is None:
+            callback = self.on_compute_reply
+        if reply_type is None:
+            return self.compute.request(service, payload, callback, arrays, timeout_ns)
+        return self.compute.request(service, payload, callback, arrays, timeout_ns, reply_type)
+
+    def _dispatch_compute(self, callback, event):
+        if not self.is_active:
+            return
+        try:
+            callback(event)
+            self.on_event(event)
+        except Exception:
+            self._handler_failed("compute callback", event)
 
     # -- indicators ------------------------------------------------------------------------
 

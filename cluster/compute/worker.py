@@ -1,0 +1,247 @@
+"""Compute workers: processes that run one service's handler on the requests a broker sends.
+
+A handler is a plain function ``handler(payload, arrays)``: `payload` is decoded as the
+annotation of its first parameter (a msgspec Struct, dict, ... or anything if unannotated),
+`arrays` is a list of read-only numpy arrays. It returns a payload, ``(payload, [arrays])`` or
+an array. An exception becomes ``Error(kind="error")`` with its message; the worker goes on.
+
+The worker heartbeats the broker and reconnects (with a fresh socket, so nothing stale is
+re-sent) after ``heartbeat_liveness`` intervals of broker silence. On SIGTERM it drains: it
+tells the broker to send no more, answers what it holds, and exits when the broker releases it
+(or after ``drain_timeout_ms``).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+
+import zmq
+
+from cluster.compute import protocol as p
+from cluster.compute.config import WorkerConfig
+from cluster.compute.security import load_public_key, load_secret_key, make_curve_client
+from core.common.compute import invoke_handler, load_handler
+from core.errors import ProtocolError
+
+__all__ = ["Worker", "run_worker", "run_workers"]
+
+
+class Worker:
+    """One worker connected to a broker's backend (see the module docstring).
+
+    Parameters
+    ----------
+    config : WorkerConfig
+    handler : callable, optional
+        Overrides ``config.handler`` (tests, embedding).
+    context : zmq.Context, optional
+    """
+
+    def __init__(self, config: WorkerConfig, handler=None, context: zmq.Context | None = None):
+        self.config = config
+        self.handler = handler if handler is not None else load_handler(config.handler)
+        self.worker_id = os.urandom(8).hex()
+        self._context = context or zmq.Context.instance()
+        self._interval = config.heartbeat_interval_ms / 1000.0
+        self._liveness = self._interval * config.heartbeat_liveness
+        self._stop = threading.Event()
+        self._curve = None
+        if config.curve_secret_key_file is not None:
+            public, secret = load_secret_key(
+                config.curve_secret_key_file, "WorkerConfig.curve_secret_key_file"
+            )
+            server = load_public_key(config.broker_public_key, "WorkerConfig.broker_public_key")
+            self._curve = (public, secret, server)
+        self.socket: zmq.Socket | None = None
+        self.executed = 0
+        self.handler_errors = 0
+        self.protocol_errors = 0
+        self.reconnects = 0
+
+    def stop(self) -> None:
+        """Start draining (thread- and signal-safe)."""
+        self._stop.set()
+
+    def _connect(self) -> None:
+        if self.socket is not None:
+            self.socket.close(0)
+            self.reconnects += 1
+        self.worker_id = os.urandom(8).hex()
+        sock = self._context.socket(zmq.DEALER)
+        sock.linger = 0
+        sock.identity = bytes.fromhex(self.worker_id)
+        if self._curve is not None:
+            make_curve_client(sock, *self._curve)
+        sock.connect(self.config.broker)
+        self.socket = sock
+        self._send_control(p.Ready(p.PROTOCOL_VERSION, self.config.service, self.config.credit))
+
+    def _send_control(self, message) -> None:
+        try:
+            self.socket.send_multipart([b"", p.encode(message)], zmq.NOBLOCK)
+        except zmq.Again:
+            pass  # the broker is unreachable; heartbeat expiry reconnects
+
+    def _heartbeat_loop(self, done: threading.Event) -> None:
+        """Heartbeat the broker from a thread of its own, so a handler running for minutes
+        does not get its worker purged (the broker matches ``sender_id`` to the worker)."""
+        sock = self._context.socket(zmq.DEALER)
+        sock.linger = 0
+        sock.rcvhwm = 1
+        if self._curve is not None:
+            make_curve_client(sock, *self._curve)
+        sock.connect(self.config.broker)
+        try:
+            while not done.wait(self._interval):
+                heartbeat = p.encode(p.Heartbeat(p.PROTOCOL_VERSION, self.worker_id))
+                try:
+                    sock.send_multipart([b"", heartbeat], zmq.NOBLOCK)
+                except zmq.Again:
+                    pass
+        finally:
+            sock.close(0)
+
+    def run(self) -> None:
+        """Serve until drained after `stop`."""
+        done = threading.Event()
+        beats = threading.Thread(target=self._heartbeat_loop, args=(done,), daemon=True)
+        beats.start()
+        try:
+            self._serve_loop()
+        finally:
+            done.set()
+            beats.join(5)
+
+    def _serve_loop(self) -> None:
+        self._connect()
+        broker_expiry = time.monotonic() + self._liveness
+        drain_deadline = None
+        timeout_ms = max(1, int(self._interval * 1000 / 2))
+        while True:
+            if self._stop.is_set() and drain_deadline is None:
+                drain_deadline = time.monotonic() + self.config.drain_timeout_ms / 1000.0
+                self._send_control(p.Disconnect(p.PROTOCOL_VERSION, "draining"))
+            if self.socket.poll(timeout_ms):
+                while self.socket.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                    frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
+                    broker_expiry = time.monotonic() + self._liveness
+                    if self._on_message(frames) and drain_deadline is not None:
+                        return
+            now = time.monotonic()
+            if drain_deadline is not None and now > drain_deadline:
+                return
+            if now > broker_expiry:
+                if drain_deadline is not None:
+                    return  # nobody to drain to
+                self._connect()
+                broker_expiry = now + self._liveness
+
+    def _on_message(self, frames: list) -> bool:
+        """Handle one message; return True if the broker released a draining worker."""
+        try:
+            if len(frames) < 2:
+                raise ProtocolError(f"{len(frames)} frames, expected [client, header, *arrays]")
+            client = frames[0].bytes
+            message, array_frames = p.decode_message(frames[1:])
+        except ProtocolError:
+            self.protocol_errors += 1
+            return False
+        kind = type(message)
+        if kind is p.Request and client:
+            self._serve(client, message, array_frames)
+        elif kind is p.Disconnect:
+            if self._stop.is_set():
+                return True
+            self._send_control(p.Ready(p.PROTOCOL_VERSION, self.config.service, self.config.credit))
+        elif kind is p.Heartbeat or kind is p.Error:
+            pass
+        else:
+            self.protocol_errors += 1
+        return False
+
+    def _serve(self, client: bytes, message: p.Request, array_frames: list) -> None:
+        self.executed += 1
+        try:
+            arrays = p.decode_arrays(message.arrays, array_frames)
+        except ProtocolError as err:
+            self.protocol_errors += 1
+            answer = [
+                p.encode(p.Error(p.PROTOCOL_VERSION, message.request_id, "protocol", str(err)))
+            ]
+        else:
+            try:
+                payload, out_arrays = invoke_handler(self.handler, message.payload, arrays)
+            except Exception as err:  # a handler boundary: the error goes back to the client
+                self.handler_errors += 1
+                text = f"{type(err).__name__}: {err}"[:4096]
+                answer = [p.encode(p.Error(p.PROTOCOL_VERSION, message.request_id, "error", text))]
+            else:
+                metas, buffers = p.array_frames(out_arrays)
+                reply = p.Reply(p.PROTOCOL_VERSION, message.request_id, payload, metas)
+                answer = [p.encode(reply), *buffers]
+        self.socket.send_multipart([client, *answer], copy=len(answer) == 1)
+
+    def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close(0)
+            self.socket = None
+
+
+def run_worker(config: WorkerConfig) -> None:
+    """Run one worker in this process until drained after SIGTERM/SIGINT."""
+    worker = Worker(config)
+    previous = {
+        sig: signal.signal(sig, lambda *_: worker.stop()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        worker.run()
+    finally:
+        worker.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _child(config: WorkerConfig) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent forwards SIGTERM
+    run_worker(config)
+
+
+def run_workers(config: WorkerConfig, concurrency: int) -> int:
+    """Run `concurrency` worker processes; forward SIGTERM/SIGINT to them; return 0 when all
+    exited cleanly (1 otherwise)."""
+    if concurrency == 1:
+        run_worker(config)
+        return 0
+    load_handler(config.handler)  # fail here, once, on a bad handler
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(target=_child, args=(config,), daemon=False) for _ in range(concurrency)
+    ]
+    for child in children:
+        child.start()
+    stopping = threading.Event()
+
+    def forward(*_):
+        stopping.set()
+        for child in children:
+            if child.is_alive():
+                os.kill(child.pid, signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        for child in children:
+            while child.is_alive():
+                child.join(0.2)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    codes = [child.exitcode for child in children]
+    if any(code != 0 for code in codes):
+        print(f"flotilla worker: worker exit codes {codes}", file=sys.stderr)
+        return 1
+    return 0

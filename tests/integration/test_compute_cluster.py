@@ -1,0 +1,544 @@
+"""Compute broker, workers and the ZeroMQ client as real processes on loopback.
+
+Each acceptance scenario of the compute issue has a test here, at full size (each takes a few
+seconds); the backtest determinism scenario is in tests/acceptance/test_compute_determinism.py.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import threading
+import time
+from pathlib import Path
+
+import msgspec
+import numpy as np
+import psutil
+import pytest
+import zmq
+
+from cluster.compute import BrokerConfig, ZmqComputeBackend
+from cluster.compute import protocol as p
+from core.errors import ConfigError
+from tests.kit.compute import Processes, eventually, wait_workers
+
+SQUARE = "tests.kit.compute_handlers:square"
+ENC = msgspec.msgpack.encode
+DEC = msgspec.msgpack.decode
+
+
+@pytest.fixture
+def procs(tmp_path):
+    processes = Processes(tmp_path)
+    yield processes
+    processes.stop_all()
+
+
+@pytest.fixture
+def clients():
+    made = []
+
+    def make(address, **kwargs):
+        backend = ZmqComputeBackend(address, heartbeat_interval_ms=100, **kwargs)
+        made.append(backend)
+        return backend
+
+    yield make
+    for backend in made:
+        backend.close()
+
+
+def collect(backend, expected: int, timeout: float, on_poll=None) -> dict:
+    """Poll until `expected` outcomes arrived; fail on any request id seen twice."""
+    outcomes = {}
+    deadline = time.monotonic() + timeout
+    while len(outcomes) < expected:
+        for outcome in backend.poll():
+            assert outcome.request_id not in outcomes, f"{outcome.request_id} delivered twice"
+            outcomes[outcome.request_id] = outcome
+        if on_poll is not None:
+            on_poll(outcomes)
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(outcomes)}/{expected} outcomes after {timeout} s")
+        time.sleep(0.002)
+    return outcomes
+
+
+def executions(log_dir: Path) -> dict[int, list[int]]:
+    """tag -> pids that executed it (from the handlers' logs)."""
+    found: dict[int, list[int]] = {}
+    for path in log_dir.glob("*.log"):
+        pid = int(path.stem)
+        for line in path.read_text().split():
+            found.setdefault(int(line), []).append(pid)
+    return found
+
+
+def assert_square_reply(outcome, tag: int) -> None:
+    assert outcome.kind == "reply", outcome
+    assert DEC(outcome.payload) == {"tag": tag, "y": tag * tag}
+
+
+# -- basics --------------------------------------------------------------------------------
+
+
+def test_compute_roundtrip_payload_and_arrays_arrive_intact(procs, clients):
+    _, fe, be = procs.broker()
+    procs.worker(be, "stats", "tests.kit.compute_handlers:array_stats")
+    client = clients(fe)
+    wait_workers(client, "stats", 1)
+    a = np.arange(12, dtype=np.float64).reshape(3, 4)
+    b = np.array([True, False, True])
+    c = np.array(7, dtype=np.int32)  # 0-d
+    client.submit("r1", "stats", ENC(None), [a, b, c])
+    outcome = client.wait("r1", 10)
+    assert outcome.kind == "reply", outcome
+    assert DEC(outcome.payload) == {"sums": [66.0, 2.0, 7.0]}
+    np.testing.assert_array_equal(outcome.arrays[0], a * 2)
+    np.testing.assert_array_equal(outcome.arrays[1], b * 2)
+    assert outcome.arrays[2].shape == () and outcome.arrays[2] == 14
+    assert not outcome.arrays[0].flags.writeable  # a view on the received frame
+
+
+def test_compute_handler_exception_becomes_error_with_message(procs, clients):
+    _, fe, be = procs.broker()
+    worker = procs.worker(be, "fail", "tests.kit.compute_handlers:fail")
+    client = clients(fe)
+    wait_workers(client, "fail", 1)
+    client.submit("r1", "fail", ENC({"x": 1}), [])
+    outcome = client.wait("r1", 10)
+    assert outcome.kind == "error"
+    assert outcome.message == "ValueError: cannot compute {'x': 1}"
+    client.submit("r2", "fail", ENC(2), [])  # the worker survived
+    assert client.wait("r2", 10).message == "ValueError: cannot compute 2"
+    assert worker.poll() is None
+
+
+# -- worker death --------------------------------------------------------------------------
+
+
+def _worker_death(procs, clients, tmp_path, n_requests: int, kill_every: int, seed: int):
+    log_dir = tmp_path / "exec"
+    log_dir.mkdir()
+    env = {"FLOTILLA_TEST_EXEC_LOG": str(log_dir), "FLOTILLA_TEST_DELAY_MS": "0,4"}
+    _, fe, be = procs.broker(
+        "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "--liveness", "3", "--max-retries", "10"
+    )
+    workers = [procs.worker(be, "square", SQUARE, env=env) for _ in range(2)]
+    client = clients(fe)
+    wait_workers(client, "square", 2)
+    rng = random.Random(seed)
+    killed: set[int] = set()
+    next_kill = [kill_every]
+
+    def chaos(outcomes):
+        if len(outcomes) >= next_kill[0] and len(outcomes) < n_requests:
+            next_kill[0] += kill_every
+            victim = rng.randrange(len(workers))
+            workers[victim].send_signal(signal.SIGKILL)
+            workers[victim].wait(10)
+            killed.add(workers[victim].pid)
+            workers[victim] = procs.worker(be, "square", SQUARE, env=env)
+
+    for tag in range(n_requests):
+        client.submit(f"q-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    outcomes = collect(client, n_requests, 90, chaos)
+    assert len(killed) == n_requests // kill_every - (n_requests % kill_every == 0)
+    for tag in range(n_requests):
+        assert_square_reply(outcomes[f"q-{tag}"], tag)
+    ran = executions(log_dir)
+    assert sorted(ran) == list(range(n_requests))
+    for tag, pids in ran.items():
+        # executed once, plus once more per death of a worker that held it
+        assert len(pids) - 1 <= sum(1 for pid in pids if pid in killed), (tag, pids, killed)
+    metrics = client.metrics()
+    assert metrics.counters["workers_purged"] >= len(killed)
+    assert metrics.counters["worker_lost"] == 0
+
+    def duplicates_accounted():
+        # every answer beyond the first per request reached the client and was dropped
+        assert client.poll() == []
+        m = client.metrics().counters
+        return client.duplicates_dropped == m["replies"] + m["late_replies"] - n_requests
+
+    eventually(duplicates_accounted, 10)
+
+
+def test_compute_worker_sigkill_every_200_of_1000_all_answered_once(procs, clients, tmp_path):
+    # ~2 s on a 2-core machine: no slow variant needed
+    _worker_death(procs, clients, tmp_path, 1000, 200, seed=7)
+
+
+def test_compute_frozen_worker_purged_and_its_late_reply_dropped_as_duplicate(procs, clients):
+    # SIGSTOP freezes the busy worker (heartbeat thread included): the broker purges it after
+    # 300 ms and re-queues; a second worker answers; after SIGCONT the first answers late.
+    _, fe, be = procs.broker()
+    frozen = procs.worker(be, "square", SQUARE, env={"FLOTILLA_TEST_SLOW_FIRST_MS": "500"})
+    client = clients(fe)
+    wait_workers(client, "square", 1)
+    client.submit("q-5", "square", ENC({"tag": 5, "x": 5}), [])
+    eventually(lambda: client.metrics().services["square"]["in_flight"] == 1)
+    frozen.send_signal(signal.SIGSTOP)
+    try:
+        procs.worker(be, "square", SQUARE)
+        outcome = client.wait("q-5", 10)
+        assert_square_reply(outcome, 5)
+        assert client.metrics().counters["retries"] == 1
+    finally:
+        frozen.send_signal(signal.SIGCONT)
+    eventually(lambda: client.poll() == [] and client.duplicates_dropped == 1, 10)
+    metrics = client.metrics()
+    assert metrics.counters["late_replies"] == 1
+    assert metrics.counters["replies"] == 1
+    eventually(lambda: client.metrics().services["square"]["workers"] == 2)  # it rejoined
+
+
+# -- broker outage -------------------------------------------------------------------------
+
+
+def test_compute_broker_outage_2s_every_request_ends_within_bound(procs, clients):
+    bound = 12.0
+    broker, fe, be = procs.broker()
+    env = {"FLOTILLA_TEST_DELAY_MS": "5,15"}
+    procs.worker(be, "square", SQUARE, env=env)
+    procs.worker(be, "square", SQUARE, env=env)
+    client = clients(fe, request_timeout_secs=bound)
+    wait_workers(client, "square", 2)
+    started = time.monotonic()
+    for tag in range(200):
+        client.submit(f"q-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    outages = []
+
+    def outage(outcomes):
+        if len(outcomes) >= 40 and not outages:
+            broker.send_signal(signal.SIGKILL)
+            broker.wait(10)
+            outages.append(time.monotonic())
+            time.sleep(2.0)
+            outages.append(procs.broker(fe, be)[0])
+
+    outcomes = collect(client, 200, bound + 5, outage)
+    assert time.monotonic() - started < bound + 2
+    assert len(outages) == 2
+    assert client.outstanding == 0
+    replies = [o for o in outcomes.values() if o.kind == "reply"]
+    errors = [o for o in outcomes.values() if o.kind != "reply"]
+    assert len(replies) + len(errors) == 200
+    for outcome in replies:
+        tag = int(outcome.request_id.split("-")[1])
+        assert_square_reply(outcome, tag)
+    assert all(o.kind in ("timeout", "broker_lost", "worker_lost") for o in errors)
+    assert client.broker_restarts == 1
+    assert len(replies) >= 160  # resent after the restart, not just timed out
+
+
+# -- backpressure --------------------------------------------------------------------------
+
+
+def _backpressure(procs, clients, n: int):
+    broker, fe, be = procs.broker(
+        "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "--max-queue", "50", "--hwm", "100"
+    )
+    procs.worker(be, "square", SQUARE, env={"FLOTILLA_TEST_DELAY_MS": "1,1"})
+    client = clients(fe, sndhwm=1000)
+    wait_workers(client, "square", 1)
+    outcomes = {}
+    peak_rss = 0
+    broker_ps = psutil.Process(broker.pid)
+    for tag in range(n):
+        client.submit(f"q-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+        if tag % 500 == 0:
+            for outcome in client.poll():
+                outcomes[outcome.request_id] = outcome
+            peak_rss = max(peak_rss, broker_ps.memory_info().rss)
+    rest = collect(client, n - len(outcomes), 120)
+    assert not set(rest) & set(outcomes)
+    outcomes.update(rest)
+    peak_rss = max(peak_rss, broker_ps.memory_info().rss)
+    kinds = {}
+    for outcome in outcomes.values():
+        kinds[outcome.kind] = kinds.get(outcome.kind, 0) + 1
+    assert set(kinds) <= {"reply", "rejected"}
+    assert kinds["reply"] + kinds["rejected"] == n  # sent = replied + rejected
+    assert kinds["rejected"] > n // 2  # the sender saw backpressure
+    metrics = client.metrics()
+    assert metrics.counters["requests"] == client.sent
+    assert (
+        metrics.counters["requests"] == metrics.counters["replies"] + metrics.counters["rejected"]
+    )
+    assert metrics.counters["undeliverable"] == 0
+    assert client.rejected_locally + metrics.counters["rejected"] == kinds["rejected"]
+    assert peak_rss < 200 * 1024 * 1024, peak_rss
+
+
+def test_compute_backpressure_100k_requests_sent_equals_replied_plus_rejected_rss_below_200mb(
+    procs, clients
+):
+    # ~2 s on a 2-core machine: no slow variant needed
+    _backpressure(procs, clients, 100_000)
+
+
+# -- hostile input -------------------------------------------------------------------------
+
+MAX_MESSAGE = 65_536
+
+
+def _valid_request(tag: int, arrays=()) -> list[bytes]:
+    metas, buffers = p.array_frames(arrays)
+    return [
+        p.encode(p.Request(1, f"h-{tag}", "square", ENC({"tag": tag, "x": tag}), metas)),
+        *[bytes(b) for b in buffers],
+    ]
+
+
+def _malformed():
+    from hypothesis import strategies as st
+
+    good = p.encode(p.Request(1, "r", "square", ENC({"tag": 1, "x": 1}), []))
+    with_array = _valid_request(1, [np.arange(4, dtype=np.int64)])
+    return st.one_of(
+        st.integers(-(2**63), 2**63 - 1)
+        .filter(lambda v: v != 1)
+        .map(lambda v: [ENC(["request", v, "r", "square", b"", []])]),
+        st.text(max_size=20)
+        .filter(
+            lambda k: (
+                k
+                not in (
+                    "request",
+                    "reply",
+                    "error",
+                    "heartbeat",
+                    "ready",
+                    "disconnect",
+                    "metrics_request",
+                    "metrics",
+                )
+            )
+        )
+        .map(lambda k: [ENC([k, 1, "r"])]),
+        st.integers(0, 3)
+        .filter(lambda n: n != 1)
+        .map(lambda n: [with_array[0]] + [with_array[1]] * n),
+        st.lists(st.binary(max_size=64), min_size=1, max_size=3).map(lambda extra: [good, *extra]),
+        st.integers(1, len(good) - 1).map(lambda cut: [good[:cut]]),
+        st.integers(MAX_MESSAGE + 1, 2 * MAX_MESSAGE - 64).map(
+            lambda size: [p.encode(p.Request(1, "r", "square", b"\x00" * size, []))]
+        ),
+        st.binary(min_size=0, max_size=200)
+        .filter(
+            lambda b: (
+                b[:1]
+                not in (b"\x95", b"\x96", b"\x97", b"\x94", b"\x93", b"\x92", b"\x91", b"\x98")
+            )
+        )
+        .map(lambda b: [b]),
+        st.sampled_from(["|O", "|V8", "<U4", "f8", "xx", "<m8[s]"]).map(
+            lambda dt: [ENC(["request", 1, "r", "square", b"", [[dt, [1]]]]), b"\x00" * 8]
+        ),
+        st.integers(0, 100)
+        .filter(lambda n: n != 32)
+        .map(lambda n: [ENC(["request", 1, "r", "square", b"", [["<i8", [4]]]]), b"\x00" * n]),
+        st.sampled_from(["reply", "ready", "disconnect"]).map(
+            lambda k: [
+                p.encode(
+                    {
+                        "reply": p.Reply(1, "r", b"", []),
+                        "ready": p.Ready(1, "square", 1),
+                        "disconnect": p.Disconnect(1, "x"),
+                    }[k]
+                )
+            ]
+        ),
+    )
+
+
+def _hostile(procs, clients, examples: int):
+    from hypothesis import HealthCheck, given, settings
+
+    _, fe, be = procs.broker(
+        "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "--max-message-bytes", str(MAX_MESSAGE)
+    )
+    procs.worker(be, "square", SQUARE)
+    good = clients(fe)
+    wait_workers(good, "square", 1)
+    context = zmq.Context.instance()
+    hostile = context.socket(zmq.DEALER)
+    hostile.identity = b"hostile-1"
+    hostile.linger = 0
+    hostile.sndtimeo = 10_000  # a dead broker fails the test instead of hanging it
+    hostile.connect(fe)
+    sent = [0]
+    good_replies = []
+    stop = threading.Event()
+
+    def well_formed_client():
+        client = ZmqComputeBackend(fe, heartbeat_interval_ms=100)
+        try:
+            tag = 0
+            while not stop.is_set():
+                client.submit(f"g-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+                outcome = client.wait(f"g-{tag}", 10)
+                good_replies.append((tag, outcome))
+                tag += 1
+        finally:
+            client.close()
+
+    thread = threading.Thread(target=well_formed_client, daemon=True)
+    thread.start()
+
+    @settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
+    @given(_malformed())
+    def send(frames):
+        hostile.send_multipart(frames)
+        sent[0] += 1
+        while hostile.poll(0):
+            hostile.recv_multipart()
+
+    send()
+    stop.set()
+    thread.join(20)
+    peer = b"hostile-1".hex()
+    eventually(lambda: good.metrics().protocol_errors_by_peer.get(peer, 0) >= sent[0], 60)
+    metrics = good.metrics()
+    assert metrics.protocol_errors_by_peer == {peer: sent[0]}
+    assert metrics.counters["protocol_errors"] == sent[0]
+    assert metrics.counters["internal_errors"] == 0
+    assert len(good_replies) > 0
+    for tag, outcome in good_replies:
+        assert_square_reply(outcome, tag)
+    hostile.close(0)
+
+
+def test_compute_10k_hostile_frames_counted_no_crash_good_client_served(procs, clients):
+    # ~7 s on a 2-core machine: no slow variant needed
+    _hostile(procs, clients, 10_000)
+
+
+# -- security ------------------------------------------------------------------------------
+
+
+def test_compute_non_loopback_bind_without_keys_is_refused():
+    with pytest.raises(
+        ConfigError,
+        match=r"BrokerConfig.frontend: binding 'tcp://0.0.0.0:5555' \(not loopback\) without CURVE keys is refused",
+    ):
+        BrokerConfig(frontend="tcp://0.0.0.0:5555")
+    with pytest.raises(ConfigError, match="BrokerConfig.backend"):
+        BrokerConfig(backend="tcp://*:5556")
+    BrokerConfig(frontend="tcp://[::1]:5555", backend="ipc:///tmp/x")  # loopback: fine
+
+
+def test_compute_cli_broker_refuses_public_bind_without_keys(procs):
+    proc = procs.flotilla("cluster", "compute", "broker", "--frontend", "tcp://0.0.0.0:0")
+    assert proc.wait(20) == 1
+    assert "without CURVE keys is refused" in Path(proc.log_path).read_text()
+
+
+def test_compute_curve_unknown_client_key_gets_nothing_processed(procs, tmp_path, clients):
+    keys = tmp_path / "keys"
+    for name in ("broker", "worker", "node", "intruder"):
+        assert procs.flotilla("keys", "--dir", str(keys), name).wait(20) == 0
+    config = tmp_path / "compute.toml"
+    config.write_text(
+        f'[broker]\nfrontend = "tcp://127.0.0.1:*"\nbackend = "tcp://127.0.0.1:*"\n'
+        f'heartbeat_interval_ms = 100\ncurve_secret_key_file = "{keys}/broker.key_secret"\n'
+        f'allowed_client_keys = ["{keys}/node.key"]\nallowed_worker_keys = ["{keys}/worker.key"]\n'
+    )
+    ready = tmp_path / "ready"
+    procs.flotilla(
+        "cluster", "compute", "broker", "--config", str(config), "--ready-file", str(ready)
+    )
+    eventually(ready.exists, 20)
+    fe, be = ready.read_text().split()
+    log_dir = tmp_path / "exec"
+    log_dir.mkdir()
+    procs.worker(
+        be,
+        "square",
+        SQUARE,
+        "--curve-secret-key-file",
+        f"{keys}/worker.key_secret",
+        "--broker-public-key",
+        f"{keys}/broker.key",
+        env={"FLOTILLA_TEST_EXEC_LOG": str(log_dir)},
+    )
+    intruder = clients(
+        fe,
+        curve_secret_key_file=f"{keys}/intruder.key_secret",
+        broker_public_key=f"{keys}/broker.key",
+    )
+    for tag in range(20):
+        intruder.submit(f"i-{tag}", "square", ENC({"tag": 1000 + tag, "x": 1}), [])
+    node = clients(
+        fe, curve_secret_key_file=f"{keys}/node.key_secret", broker_public_key=f"{keys}/broker.key"
+    )
+    wait_workers(node, "square", 1)
+    node.submit("n-1", "square", ENC({"tag": 1, "x": 1}), [])
+    assert_square_reply(node.wait("n-1", 10), 1)
+    time.sleep(1.0)
+    assert intruder.poll() == [] and intruder.outstanding == 20
+    metrics = node.metrics()
+    assert metrics.counters["requests"] == 1
+    assert metrics.counters["curve_denied"] >= 1
+    ran = executions(log_dir)
+    assert list(ran) == [1] and len(ran[1]) == 1  # nothing of the intruder's ran
+
+
+# -- graceful drain and the CLI ------------------------------------------------------------
+
+
+def test_compute_worker_sigterm_drains_in_flight_then_exits_0(procs, clients, tmp_path):
+    log_dir = tmp_path / "exec"
+    log_dir.mkdir()
+    env = {"FLOTILLA_TEST_EXEC_LOG": str(log_dir), "FLOTILLA_TEST_DELAY_MS": "400,400"}
+    _, fe, be = procs.broker()
+    first = procs.worker(be, "square", SQUARE, env=env)
+    client = clients(fe)
+    wait_workers(client, "square", 1)
+    for tag in range(3):
+        client.submit(f"q-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    eventually(lambda: (log_dir / f"{first.pid}.log").exists())
+    first.send_signal(signal.SIGTERM)
+    assert first.wait(15) == 0
+    assert_square_reply(client.wait("q-0", 5), 0)  # answered before it left
+    procs.worker(be, "square", SQUARE, env=env)
+    outcomes = collect(client, 2, 20)
+    assert_square_reply(outcomes["q-1"], 1)
+    assert_square_reply(outcomes["q-2"], 2)
+    assert {tag: len(pids) for tag, pids in executions(log_dir).items()} == {0: 1, 1: 1, 2: 1}
+
+
+def test_compute_cli_cluster_up_serves_then_stops_cleanly_on_sigterm(procs, clients, tmp_path):
+    config = tmp_path / "compute.toml"
+    config.write_text(
+        '[broker]\nfrontend = "tcp://127.0.0.1:*"\nbackend = "tcp://127.0.0.1:*"\n'
+        "heartbeat_interval_ms = 100\n\n"
+        f'[[workers]]\nservice = "square"\nhandler = "{SQUARE}"\ncount = 2\n'
+    )
+    ready = tmp_path / "ready"
+    up = procs.flotilla("cluster", "compute", "up", str(config), "--ready-file", str(ready))
+    eventually(ready.exists, 30)
+    client = clients(ready.read_text().split()[0])
+    wait_workers(client, "square", 2, 30)
+    for tag in range(50):
+        client.submit(f"q-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    outcomes = collect(client, 50, 20)
+    for tag in range(50):
+        assert_square_reply(outcomes[f"q-{tag}"], tag)
+    up.send_signal(signal.SIGTERM)
+    assert up.wait(30) == 0, Path(up.log_path).read_text()
+
+
+def test_compute_cli_keys_writes_a_pair_and_refuses_to_overwrite(procs, tmp_path):
+    assert procs.flotilla("keys", "--dir", str(tmp_path), "node").wait(20) == 0
+    public, secret = zmq.auth.load_certificate(tmp_path / "node.key_secret")
+    assert len(public) == 40 and len(secret) == 40
+    assert oct(os.stat(tmp_path / "node.key_secret").st_mode & 0o777) == "0o600"
+    again = procs.flotilla("keys", "--dir", str(tmp_path), "node")
+    assert again.wait(20) == 1
+    assert "exists" in Path(again.log_path).read_text()
