@@ -48,6 +48,7 @@ __all__ = [
     "BacktestEngineConfig",
     "BacktestRunConfig",
     "BacktestVenueConfig",
+    "ComputeConfig",
     "DataEngineConfig",
     "ExecEngineConfig",
     "FeeModelConfig",
@@ -396,6 +397,73 @@ class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
                 raise ConfigError(f"leverages[{key!r}]: expected > 0, got {value}")
 
 
+class ComputeConfig(NodeConfig, frozen=True, kw_only=True):
+    """Compute offload of a backtest run (`Actor.request_compute`).
+
+    Either ``handlers`` (in-process: service name to ``"module:function"``) or ``broker`` (a
+    ZeroMQ broker's client endpoint, e.g. ``"tcp://127.0.0.1:5555"``); both give the same digest,
+    because replies enter the run at ``ts_request + modelled latency``.
+
+    Parameters
+    ----------
+    handlers : dict, optional
+    broker : str, optional
+    broker_public_key, curve_secret_key_file : str, optional
+        CURVE keys for a broker that is not on loopback.
+    base_latency_ns, latency_per_byte_ns, jitter_ns, seed
+        The `ComputeLatencyModel`.
+    wait_timeout_secs : float, default 30
+        Wall-clock bound on waiting for one worker reply.
+    """
+
+    handlers: dict[str, str] = {}
+    broker: str | None = None
+    broker_public_key: str | None = None
+    curve_secret_key_file: str | None = None
+    base_latency_ns: int = 1_000_000
+    latency_per_byte_ns: float = 0.0
+    jitter_ns: int = 0
+    seed: int = 0
+    wait_timeout_secs: float = 30.0
+
+    def __post_init__(self) -> None:
+        if bool(self.handlers) == (self.broker is not None):
+            raise ConfigError(
+                "handlers: expected either in-process handlers or a broker endpoint, got "
+                + ("both" if self.handlers else "neither")
+            )
+        for service, path in self.handlers.items():
+            try:
+                import_path(path, "function")
+            except ConfigError as err:
+                raise ConfigError(f"handlers[{service!r}]: {err}") from err
+        for name in ("base_latency_ns", "jitter_ns"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name}: expected nanoseconds >= 0, got {getattr(self, name)}")
+        if self.latency_per_byte_ns < 0:
+            raise ConfigError(f"latency_per_byte_ns: expected >= 0, got {self.latency_per_byte_ns}")
+        if not self.wait_timeout_secs > 0:
+            raise ConfigError(f"wait_timeout_secs: expected > 0, got {self.wait_timeout_secs}")
+
+    def create(self):
+        """Return ``(backend, latency_model)``; a broker backend connects now."""
+        from core.common.compute import ComputeLatencyModel, InProcessComputeBackend
+
+        model = ComputeLatencyModel(
+            self.base_latency_ns, self.latency_per_byte_ns, self.jitter_ns, self.seed
+        )
+        if self.handlers:
+            return InProcessComputeBackend(dict(self.handlers)), model
+        from cluster.compute import ZmqComputeBackend  # the node's ZeroMQ client
+
+        backend = ZmqComputeBackend(
+            self.broker,
+            curve_secret_key_file=self.curve_secret_key_file,
+            broker_public_key=self.broker_public_key,
+        )
+        return backend, model
+
+
 _DATA_CLASSES = ("QuoteTick", "TradeTick", "Bar", "OrderBookDelta")
 
 
@@ -478,6 +546,8 @@ class BacktestRunConfig(NodeConfig, frozen=True, kw_only=True):
     strategies, actors : list
         Importable component configs.
     engine : BacktestEngineConfig
+    compute : ComputeConfig, optional
+        Where `Actor.request_compute` goes (in-process handlers or a ZeroMQ broker).
     chunk_size : int, default 65,536
         Rows read from the catalog per batch per stream (memory is bounded by it).
     start, end : int or str, optional
@@ -491,6 +561,7 @@ class BacktestRunConfig(NodeConfig, frozen=True, kw_only=True):
     strategies: list[ImportableStrategyConfig] = []
     actors: list[ImportableActorConfig] = []
     engine: BacktestEngineConfig = msgspec.field(default_factory=BacktestEngineConfig)
+    compute: ComputeConfig | None = None
     chunk_size: int = 65_536
     start: int | str | None = None
     end: int | str | None = None

@@ -111,6 +111,7 @@ class BacktestEngine:
         self._end_ns = 0
         self._iterations = 0
         self._compute: tuple | None = None
+        self._owned_backend = None
 
     def _uuid_factory(self) -> UUIDFactory:
         seed = (self.config.seed * 1_000_003 + len(self._seeds) * 7_919) & (2**64 - 1)
@@ -337,7 +338,11 @@ class BacktestEngine:
             self.add_strategy(strategy)
 
     def add_compute_backend(
-        self, backend, latency_model=None, wait_timeout_secs: float = 30.0
+        self,
+        backend,
+        latency_model=None,
+        wait_timeout_secs: float = 30.0,
+        close_on_dispose: bool = False,
     ) -> None:
         """Serve every actor's `request_compute` with `backend` in the next runs.
 
@@ -352,6 +357,8 @@ class BacktestEngine:
             The modelled reply latency (1 ms fixed if omitted).
         wait_timeout_secs : float, default 30.0
             The wall-clock bound on waiting for one reply.
+        close_on_dispose : bool, default False
+            Close the backend when the engine is disposed (the engine owns it).
         """
         from core.common.compute import ComputeBackend, ComputeLatencyModel
 
@@ -362,6 +369,7 @@ class BacktestEngine:
             )
         model = latency_model if latency_model is not None else ComputeLatencyModel()
         self._compute = (backend, model, wait_timeout_secs)
+        self._owned_backend = backend if close_on_dispose else None
 
     def _register_compute(self) -> None:
         if self._compute is None:
@@ -527,6 +535,8 @@ class BacktestEngine:
             self.trader.dispose()
         finally:
             set_default_level(previous_level)
+            if self._owned_backend is not None:
+                self._owned_backend.close()
         self._streams.clear()
         self._disposed = True
 

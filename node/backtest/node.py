@@ -220,6 +220,11 @@ def build_engine(
         engine.add_actor(actor.create())
     for strategy in config.strategies:
         engine.add_strategy(strategy.create())
+    if config.compute is not None:
+        backend, model = config.compute.create()
+        engine.add_compute_backend(
+            backend, model, config.compute.wait_timeout_secs, close_on_dispose=True
+        )
     return engine, files
 
 

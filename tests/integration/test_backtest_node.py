@@ -308,3 +308,60 @@ def test_grid_cell_from_the_catalog_gives_the_run_backtest_digest(catalog_path):
     assert cell.error is None
     assert cell.digest == run_backtest(config).digest == _python_digest()
     assert cell.iterations == N_BARS
+
+
+def _compute_config(catalog_path, compute: dict) -> dict:
+    return _config(
+        catalog_path,
+        strategies=[
+            {
+                "strategy_path": "tests.kit.compute_strategy:ComputeSignalStrategy",
+                "config": {
+                    "instrument_id": "EUR/USD.SIM",
+                    "bar_type": BAR_TYPE,
+                    "max_requests": 300,
+                },
+            }
+        ],
+        compute={"base_latency_ns": 30_000_000_000, "jitter_ns": 60_000_000_000, "seed": 3}
+        | compute,
+    )
+
+
+def test_config_compute_in_process_and_through_a_broker_give_one_digest(catalog_path, tmp_path):
+    from tests.kit.compute import Processes, wait_workers
+
+    handler = "tests.kit.compute_handlers:momentum_signal"
+    in_process = run_backtest(
+        config_from_dict(_compute_config(catalog_path, {"handlers": {"signal": handler}}))
+    )
+    assert in_process.total_fills > 10
+    procs = Processes(tmp_path)
+    try:
+        _, frontend, backend_endpoint = procs.broker()
+        procs.worker(backend_endpoint, "signal", handler)
+        procs.worker(backend_endpoint, "signal", handler)
+        from cluster.compute import ZmqComputeBackend
+
+        probe = ZmqComputeBackend(frontend, heartbeat_interval_ms=100)
+        try:
+            wait_workers(probe, "signal", 2)
+        finally:
+            probe.close()
+        brokered = run_backtest(
+            config_from_dict(_compute_config(catalog_path, {"broker": frontend}))
+        )
+    finally:
+        procs.stop_all()
+    assert brokered.digest == in_process.digest
+
+
+def test_config_compute_needs_exactly_one_of_handlers_or_broker(catalog_path):
+    with pytest.raises(ConfigError, match=r"compute\.handlers: expected either in-process"):
+        config_from_dict(_compute_config(catalog_path, {}))
+    bad = {"handlers": {"signal": "tests.kit.compute_handlers:nope"}}
+    with pytest.raises(
+        ConfigError,
+        match=r"compute\.handlers\['signal'\]: module 'tests.kit.compute_handlers' has no function",
+    ):
+        config_from_dict(_compute_config(catalog_path, bad))
