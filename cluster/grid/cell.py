@@ -41,7 +41,9 @@ class InMemoryData(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class CellResult(msgspec.Struct, frozen=True, kw_only=True):
-    """The outcome of one cell; `error` is set (and the counts are zero) when it failed.
+    """The outcome of one cell; `error` is set when it failed: then the counts are zero, or,
+    when a handler raised and the engine ran on (``raise_handler_errors = false``), they are
+    those of the faulted run.
 
     ``return_days`` (day numbers since the epoch) and ``returns`` are the daily returns of the
     first account currency's equity, for the overfitting diagnostics. ``elapsed_s``,
@@ -133,6 +135,20 @@ def _daily_returns(engine) -> tuple[list[int], list[float]]:
     return [], []
 
 
+def _handler_error(engine) -> str | None:
+    """Return a one-line error for a run in which a strategy or actor handler raised.
+
+    Without ``raise_handler_errors`` the engine faults the component and runs on, so the run
+    finishes, but its statistics are not the strategy's: the cell counts as failed.
+    """
+    errors = engine.handler_errors
+    if not errors:
+        return None
+    component, handler, trace = errors[0]
+    last = trace.strip().splitlines()[-1] if trace.strip() else "no traceback"
+    return f"StrategyError: {len(errors)} handler error(s), first in {component}.{handler}: {last}"
+
+
 def run_cell(cell_id: str, config, memory: InMemoryData | None = None) -> CellResult:
     """Run one cell's config and return its result; an error is recorded, not raised.
 
@@ -164,6 +180,7 @@ def run_cell(cell_id: str, config, memory: InMemoryData | None = None) -> CellRe
         days, returns = _daily_returns(engine)
         return CellResult(
             cell_id=cell_id,
+            error=_handler_error(engine),
             digest=result.digest,
             statistics=result.stats_pnls,
             iterations=result.iterations,

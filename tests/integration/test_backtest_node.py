@@ -365,3 +365,26 @@ def test_config_compute_needs_exactly_one_of_handlers_or_broker(catalog_path):
         match=r"compute\.handlers\['signal'\]: module 'tests.kit.compute_handlers' has no function",
     ):
         config_from_dict(_compute_config(catalog_path, bad))
+
+
+def test_grid_cell_whose_handler_raises_without_raise_handler_errors_is_failed(catalog_path):
+    from cluster.grid.cell import run_cell
+
+    data = _config(catalog_path)
+    data["strategies"] = [
+        {
+            "strategy_path": "tests.kit.grid:FragileEMACross",
+            "config": {
+                "instrument_id": "EUR/USD.SIM",
+                "bar_type": BAR_TYPE,
+                "raise_on_fast_period": 10,
+            },
+        }
+    ]
+    config = config_from_dict(data)
+    assert config.engine.raise_handler_errors is False
+    cell = run_cell(config.id, config)
+    assert cell.error is not None
+    assert cell.error.startswith("StrategyError: 1 handler error(s), first in FragileEMACross-000")
+    assert "RuntimeError: deliberate failure at bar 50" in cell.error
+    assert cell.handler_errors == 1 and cell.iterations == N_BARS
