@@ -30,7 +30,13 @@ from core.backtest.loop import BacktestLoop
 from core.backtest.matching import OrderMatchingEngine
 from core.backtest.models import FeeModel, FillModel, LatencyModel, MakerTakerFeeModel
 from core.backtest.results import BacktestResult, fill_log_digest
-from core.backtest.stream import BarArrayStream, ListStream, QuoteArrayStream, TradeArrayStream
+from core.backtest.stream import (
+    BarArrayStream,
+    ListStream,
+    ObjectChunkStream,
+    QuoteArrayStream,
+    TradeArrayStream,
+)
 from core.cache.cache import Cache
 from core.common.clock import TestClock
 from core.common.logging import LogLevel, get_default_level, set_default_level
@@ -251,6 +257,8 @@ class BacktestEngine:
           size, aggressor_side`` and ``trade_id`` (str).
 
         Without ``data_cls``, columns are taken as trades if they hold ``price``, else quotes.
+        A chunk source without ``bar_type`` or ``instrument_id`` yields lists of data objects
+        (sorted by ``ts_init``), one list held at a time: for data with no columnar form.
         Precisions default to the instrument's.
 
         Raises
@@ -264,6 +272,9 @@ class BacktestEngine:
             if not data:
                 raise DataError("add_data: empty list, expected at least one data object")
             self._streams.append(ListStream(data, priority))
+            return
+        if callable(data) and bar_type is None and instrument_id is None:
+            self._streams.append(ObjectChunkStream(data, priority))
             return
         if callable(data):
             columns, source = None, data

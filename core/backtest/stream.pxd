@@ -23,6 +23,15 @@ cdef class ListStream(DataStream):
     cdef Py_ssize_t _index
 
 
+cdef class ObjectChunkStream(DataStream):
+    cdef object _source
+    cdef object _chunks
+    cdef list _chunk
+    cdef Py_ssize_t _index
+    cdef int64_t _last_ts
+    cdef void _advance(self) except *
+
+
 cdef class ArrayStream(DataStream):
     cdef object _source
     cdef object _columns

@@ -84,6 +84,80 @@ cdef class ListStream(DataStream):
         return list(seen)
 
 
+@cython.final
+cdef class ObjectChunkStream(DataStream):
+    """Data objects read in chunks (lists sorted by ``ts_init``) from a source, one chunk held
+    at a time: for data without a columnar form (order book deltas, custom data).
+
+    Parameters
+    ----------
+    source : callable
+        Returns a fresh iterator of lists of `Data`; called again by ``reset()``.
+    priority : int
+
+    An object whose ``ts_init`` goes back in time (within or across chunks) is dropped and
+    counted; an item that is not `Data` raises `DataError`.
+    """
+
+    def __init__(self, source not None, int priority=0):
+        if not callable(source):
+            raise DataError(
+                f"ObjectChunkStream: source {source!r} is not callable, expected a function "
+                f"returning an iterator of lists of Data"
+            )
+        self._source = source
+        self.priority = priority
+        self.drop_reasons = {}
+        self.reset()
+
+    cpdef void reset(self) except *:
+        self.dropped_count = 0
+        self.drop_reasons = {}
+        self.length = 0
+        self._last_ts = -1
+        self._chunk = []
+        self._index = 0
+        self._chunks = iter(self._source())
+        self._advance()
+
+    cdef void _advance(self) except *:
+        cdef Data item
+        while True:
+            while self._index < len(self._chunk):
+                obj = self._chunk[self._index]
+                if not isinstance(obj, Data):
+                    raise DataError(
+                        f"ObjectChunkStream: item {obj!r} is {type(obj).__name__}, expected a "
+                        f"Data object"
+                    )
+                item = <Data>obj
+                if item.ts_init < self._last_ts:
+                    self._drop("ts_init going backwards")
+                    self._index += 1
+                    continue
+                self.head_ts = item.ts_init
+                return
+            if self._chunks is None:
+                break
+            nxt = next(self._chunks, None)
+            if nxt is None:
+                self._chunks = None
+                break
+            self._chunk = list(nxt)
+            self._index = 0
+            self.length += len(self._chunk)
+        self._chunk = []
+        self._index = 0
+        self.head_ts = INT64_MAX
+
+    cdef Data next_c(self):
+        cdef Data item = <Data>self._chunk[self._index]
+        self._index += 1
+        self._last_ts = item.ts_init
+        self._advance()
+        return item
+
+
 def _ts_init(Data data):
     return data.ts_init
 

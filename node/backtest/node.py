@@ -158,7 +158,7 @@ class _Progress:
 
         def counted() -> Iterator:
             for batch in source():
-                self.rows += batch.num_rows
+                self.rows += len(batch) if isinstance(batch, list) else batch.num_rows
                 self.callback(self.rows, self.total)
                 yield batch
 
@@ -251,16 +251,19 @@ def _add_stream(engine, config, catalog, data_cls, data_config, identifier, coun
         engine.add_data(counter.wrap(source), bar_type=identifier)
     elif data_cls in (QuoteTick, TradeTick):
         engine.add_data(counter.wrap(source), instrument_id=identifier, data_cls=data_cls)
-    else:  # order book deltas and custom data: objects (the kernel has no columnar form yet)
-        items = catalog.query(
-            data_cls,
-            [identifier],
-            start=data_config.start_ns,
-            end=data_config.end_ns,
-            where=data_config.filter_expr,
-        )
-        if items:
-            engine.add_data(items)
+    else:  # order book deltas and custom data: objects, one batch of them at a time
+
+        def objects() -> Iterator:
+            return catalog.stream_objects(
+                data_cls,
+                identifier,
+                start=data_config.start_ns,
+                end=data_config.end_ns,
+                where=data_config.filter_expr,
+                batch_size=config.chunk_size,
+            )
+
+        engine.add_data(counter.wrap(objects))
 
 
 # -- lineage and results ------------------------------------------------------------------------

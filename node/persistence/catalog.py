@@ -507,6 +507,31 @@ class ParquetDataCatalog:
                         yield out
             parquet.close()
 
+    def stream_objects(
+        self,
+        data_cls,
+        identifier,
+        start=None,
+        end=None,
+        where: str | None = None,
+        batch_size: int = 65_536,
+    ) -> Iterator[list]:
+        """Yield the data objects of one stream, a list per record batch, in ``ts_init`` order
+        (for types without a columnar engine stream: order book deltas, custom data).
+
+        Raises
+        ------
+        DataError
+            As `stream`.
+        """
+        kind = kind_of(data_cls)
+        identifier = str(identifier)
+        batches = self.stream(data_cls, identifier, start, end, where, batch_size)
+        meta = self.metadata(data_cls, identifier)
+        cls = data_cls if kind.startswith(CUSTOM_PREFIX) else None
+        for batch in batches:
+            yield table_to_objects(kind, identifier, batch, meta, cls)
+
     def query(self, data_cls, identifiers=None, start=None, end=None, where=None) -> list:
         """Return the data objects of `data_cls` (all identifiers, or those given), sorted by
         ``ts_init`` (stable: ties keep identifier order, then file order).

@@ -388,3 +388,48 @@ def test_grid_cell_whose_handler_raises_without_raise_handler_errors_is_failed(c
     assert cell.error.startswith("StrategyError: 1 handler error(s), first in FragileEMACross-000")
     assert "RuntimeError: deliberate failure at bar 50" in cell.error
     assert cell.handler_errors == 1 and cell.iterations == N_BARS
+
+
+def test_custom_data_streams_from_the_catalog_in_chunks_merged_with_quotes(tmp_path):
+    from tests.kit.recorder import Signal
+
+    _merge_catalog(tmp_path / "c")
+    catalog = ParquetDataCatalog(tmp_path / "c")
+    eurusd = TestInstrumentProvider.default_fx_ccy("EUR/USD").id
+    catalog.write_data([Signal(eurusd, v, ts, ts) for v, ts in ((0.5, 10), (-1.0, 25), (2.0, 25))])
+    config = config_from_dict(
+        _config(
+            tmp_path / "c",
+            data=[
+                {
+                    "catalog_path": str(tmp_path / "c"),
+                    "data_cls": "tests.kit.recorder:Signal",
+                    "instrument_ids": ["EUR/USD.SIM"],
+                },
+                {
+                    "catalog_path": str(tmp_path / "c"),
+                    "data_cls": "QuoteTick",
+                    "instrument_ids": ["EUR/USD.SIM"],
+                },
+            ],
+            strategies=[],
+            actors=[
+                {
+                    "actor_path": "tests.kit.recorder:Recorder",
+                    "config": {"quote_instruments": ["EUR/USD.SIM"], "signals": True},
+                }
+            ],
+            chunk_size=1,
+        )
+    )
+    recorder.RECORDED.clear()
+    result = run_backtest(config)
+    assert recorder.RECORDED == [
+        ("signal", "EUR/USD.SIM", 10),
+        ("quote", "EUR/USD.SIM", 10),
+        ("quote", "EUR/USD.SIM", 20),
+        ("signal", "EUR/USD.SIM", 25),
+        ("signal", "EUR/USD.SIM", 25),
+        ("quote", "EUR/USD.SIM", 30),
+    ]
+    assert result.iterations == 6

@@ -221,3 +221,34 @@ def test_trade_columns_with_bad_rows_drop_and_count():
         "invalid aggressor_side": 1,
         "invalid trade_id": 1,
     }
+
+
+def test_object_chunk_source_equals_the_object_list_and_drops_backwards_items():
+    objects = _as_objects(random_walk_bars(5_000, seed=3))
+    chunks = [objects[i : i + 700] for i in range(0, 5_000, 700)]
+    calls = []
+
+    def source():
+        calls.append(1)
+        return iter([[], *chunks])
+
+    whole = _run(lambda e: e.add_data(list(objects)))
+    chunked = _run(lambda e: e.add_data(source))
+    assert chunked == whole and len(calls) == 1
+
+    backwards = [objects[:10], [objects[5], *objects[10:20]]]  # objects[5] goes back in time
+    engine = _engine()
+    engine.add_data(lambda: iter(backwards))
+    engine.run()
+    result = engine.get_result()
+    assert result.iterations == 20
+    assert result.drop_reasons == {"ts_init going backwards": 1}
+    engine.reset()
+    engine.run()
+    assert engine.get_result().iterations == 20
+
+
+def test_object_chunk_source_with_a_non_data_item_raises():
+    engine = _engine()
+    with pytest.raises(DataError, match=r"ObjectChunkStream: item 'bar' is str, expected a Data"):
+        engine.add_data(lambda: iter([["bar"]]))
