@@ -11,6 +11,7 @@ from typing import Annotated
 import msgspec
 
 from core.errors import ConfigError
+from node.config import NodeConfig
 
 __all__ = [
     "BrokerConfig",
@@ -23,7 +24,7 @@ __all__ = [
 PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
 
 
-class BrokerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class BrokerConfig(NodeConfig, frozen=True, kw_only=True):
     """The compute broker.
 
     Parameters
@@ -96,7 +97,7 @@ class BrokerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
                     )
 
 
-class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class WorkerConfig(NodeConfig, frozen=True, kw_only=True):
     """One worker process.
 
     Parameters
@@ -138,7 +139,7 @@ class WorkerConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
             )
 
 
-class WorkerGroupConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class WorkerGroupConfig(NodeConfig, frozen=True, kw_only=True):
     """``count`` worker processes of one service in a local cluster."""
 
     service: str
@@ -149,7 +150,7 @@ class WorkerGroupConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     broker_public_key: str | None = None
 
 
-class ComputeClusterConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ComputeClusterConfig(NodeConfig, frozen=True, kw_only=True):
     """A broker and its worker groups, for ``flotilla cluster compute up``."""
 
     broker: BrokerConfig = BrokerConfig()

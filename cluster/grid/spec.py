@@ -54,7 +54,13 @@ from typing import Any
 import msgspec
 
 from core.errors import ConfigError
-from node.config import BacktestRunConfig, config_from_dict, config_to_dict, parse_time_ns
+from node.config import (
+    BacktestRunConfig,
+    NodeConfig,
+    config_from_dict,
+    config_to_dict,
+    parse_time_ns,
+)
 
 __all__ = [
     "Axis",
@@ -74,7 +80,7 @@ _Scalar = int | float | str | bool
 _MODES = ("rolling", "anchored")
 
 
-class _Strict(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class _Strict(NodeConfig, frozen=True, kw_only=True):
     pass
 
 
