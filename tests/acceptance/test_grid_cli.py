@@ -15,6 +15,7 @@ import pytest
 
 from cluster.grid.cell import run_cell
 from cluster.grid.spec import load_grid_spec
+from tests.kit.browser import plotly_charts_drawn
 from tests.kit.grid import memory_data
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -78,7 +79,7 @@ def flotilla(*args, timeout=180):
 
 
 @pytest.mark.timeout(180)
-def test_grid_cli_walk_forward_report_and_verify(tmp_path):
+def test_grid_cli_walk_forward_report_and_verify(tmp_path, browser):
     spec_path = tmp_path / "wf.toml"
     spec_path.write_text(WALK_FORWARD + TEMPLATE)
     out = tmp_path / "out"
@@ -108,6 +109,9 @@ def test_grid_cli_walk_forward_report_and_verify(tmp_path):
     report = (out / "report.html").read_text()
     assert "Plotly.newPlot" in report and 'src="http' not in report  # plotly.js inlined
     assert "Walk-forward" in report and "probability of backtest overfitting" in report
+    drawn, errors, outside = plotly_charts_drawn(browser, out / "report.html")
+    assert drawn >= 1 and report.count("Plotly.newPlot") == drawn
+    assert errors == [] and outside == []
 
 
 @pytest.mark.timeout(60)

@@ -10,13 +10,11 @@ chart that plotly did not draw with the expected traces.
 from __future__ import annotations
 
 import math
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from core.analysis.reports import (
     FILL_COLUMNS,
@@ -27,17 +25,8 @@ from core.analysis.reports import (
 )
 from core.analysis.statistics import compute_statistics
 from node.backtest.tearsheet import CHART_IDS, MAX_FILL_MARKERS, MAX_LINE_POINTS, write_tearsheet
+from tests.kit.browser import chromium_path, guard_page
 
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 T0 = 1_704_067_200_000_000_000  # 2024-01-01T00:00:00Z
 MINUTE = 60_000_000_000
 DAY = 86_400_000_000_000
@@ -83,75 +72,13 @@ class Opened:
     statistics_text: str = ""
 
 
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail(
-            "chromium is not installed: `make test` installs Debian's chromium (Makefile "
-            "target .make/system, `make system`); or run `apt-get install chromium`"
-        )
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    """One headless Chromium for the module, with a fresh user-data directory.
-
-    Without chromium this yields None and each test fails in `open_report` (a failure, not a
-    setup error or a skip: ``make test`` guarantees chromium).
-    """
-    executable = shutil.which("chromium")
-    if executable is None:
-        yield None
-        return
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
-
-
 def open_report(browser, path: Path, *, wait_for_charts: bool = True) -> Opened:
     """Open `path`, let plotly draw, and return the charts' state and what went wrong."""
     if browser is None:
-        _chromium()
+        chromium_path()
     page = browser.new_page()
     opened = Opened(charts={})
-
-    def on_console(message) -> None:
-        if message.type == "error":
-            opened.errors.append(f"console error: {message.text}")
-
-    def note_outside(url: str) -> None:
-        if url not in opened.outside_requests:
-            opened.outside_requests.append(url)
-
-    def on_route(route) -> None:
-        url = route.request.url
-        if url.startswith("file://"):
-            route.continue_()
-        else:
-            note_outside(url)
-            route.abort()
-
-    def on_request(request) -> None:
-        # Also sees what routing does not intercept; data: and blob: never leave the page.
-        if not request.url.startswith(("file://", "data:", "blob:")):
-            note_outside(request.url)
-
-    page.on("console", on_console)
-    page.on("pageerror", lambda error: opened.errors.append(f"page error: {error}"))
-    page.on("request", on_request)
-    page.route("**/*", on_route)
+    guard_page(page, opened.errors, opened.outside_requests)
     try:
         page.goto(path.as_uri(), wait_until="load", timeout=30_000)
         if wait_for_charts:
