@@ -17,6 +17,7 @@ cdef class OrderMatchingEngine:
     cdef readonly Venue venue
     cdef readonly AccountId account_id
     cdef readonly int ordinal
+    cdef str _id_prefix
     cdef bint _bar_execution
     cdef bint _adaptive
     cdef bint _reject_stop_orders

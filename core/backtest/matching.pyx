@@ -77,6 +77,8 @@ cdef class OrderMatchingEngine:
         self.venue = venue
         self.account_id = account_id
         self.ordinal = ordinal
+        # "<venue>-<ordinal>-": venue order ids and trade ids append their count to it.
+        self._id_prefix = f"{venue.value}-{ordinal}-"
         self._fill_model = fill_model
         self._fee_model = fee_model
         self._cache = cache
@@ -379,7 +381,7 @@ cdef class OrderMatchingEngine:
             fill = OrderFilled.create(
                 order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
                 order.venue_order_id, self.account_id,
-                TradeId.from_str_c(f"{self.venue.value}-{self.ordinal}-{self._trade_count}"),
+                TradeId.from_str_c(f"{self._id_prefix}{self._trade_count}"),
                 None, order.side, order.order_type,
                 Quantity.from_raw_c(qty, instrument.size_precision),
                 Price.from_raw_c(px, instrument.price_precision),
@@ -489,8 +491,7 @@ cdef class OrderMatchingEngine:
             ))
             return
         self._order_count += 1
-        venue_order_id = VenueOrderId.from_str_c(
-            f"{self.venue.value}-{self.ordinal}-{self._order_count}")
+        venue_order_id = VenueOrderId.from_str_c(f"{self._id_prefix}{self._order_count}")
         self._working.append(order)
         self._by_id[order.client_order_id] = order
         self._seq_of[order.client_order_id] = self._seq

@@ -34,6 +34,8 @@ cdef class Cache:
     cpdef Position position(self, PositionId position_id)
     cpdef void update_position(self, Position position) except *
     cpdef PositionId position_id_for_order(self, ClientOrderId client_order_id)
+    cpdef void add_position_id_for_order(self, ClientOrderId client_order_id,
+                                         PositionId position_id) except *
     cpdef void add_account(self, Account account) except *
     cpdef Account account(self, AccountId account_id)
     cpdef Account account_for_venue(self, Venue venue)

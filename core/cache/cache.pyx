@@ -144,7 +144,8 @@ cdef class Cache:
     cpdef PositionId position_id_for_order(self, ClientOrderId client_order_id):
         return self._position_for_order.get(client_order_id)
 
-    def add_position_id_for_order(self, ClientOrderId client_order_id, PositionId position_id):
+    cpdef void add_position_id_for_order(self, ClientOrderId client_order_id,
+                                         PositionId position_id) except *:
         self._position_for_order[client_order_id] = position_id
 
     def positions(self, InstrumentId instrument_id=None, StrategyId strategy_id=None):

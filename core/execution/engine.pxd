@@ -6,7 +6,7 @@ from core.common.logging cimport Logger
 from core.common.msgbus cimport MessageBus
 from core.execution.client cimport ExecutionClient
 from core.model.commands cimport TradingCommand
-from core.model.events cimport OrderEvent, OrderFilled
+from core.model.events cimport OrderEvent, OrderFilled, PositionEvent
 from core.model.identifiers cimport InstrumentId, PositionId, StrategyId
 from core.model.instruments cimport Instrument
 from core.model.orders cimport Order
@@ -42,4 +42,4 @@ cdef class ExecutionEngine:
                                OrderFilled fill) except *
     cdef PositionId _position_id(self, Order order, ExecutionClient client)
     cdef void _publish_order_event(self, OrderEvent event) except *
-    cdef void _publish_position_event(self, object event) except *
+    cdef void _publish_position_event(self, PositionEvent event) except *

@@ -23,7 +23,7 @@ from core.model.commands cimport CancelAllOrders, CancelOrder, CommandKind, Modi
 from core.model.commands cimport SubmitOrder, TradingCommand
 from core.model.enums cimport OmsType, OrderSide
 from core.model.events cimport OrderEvent, OrderEventKind, OrderFilled, OrderSubmitted
-from core.model.events cimport PositionChanged, PositionClosed, PositionOpened
+from core.model.events cimport PositionChanged, PositionClosed, PositionEvent, PositionOpened
 from core.model.identifiers cimport PositionId
 from core.model.instruments cimport Instrument
 from core.model.objects cimport POW10, Money, Quantity
@@ -155,12 +155,18 @@ cdef class ExecutionEngine:
         cdef PositionId position_id = self._cache.position_id_for_order(order.client_order_id)
         cdef tuple key
         cdef int64_t count
+        cdef int oms_type
         if position_id is not None:
             return position_id
         key = (order.instrument_id, order.strategy_id)
-        oms_type = self._oms_overrides.get(order.strategy_id)
-        if oms_type is None:
-            oms_type = client.oms_type if client is not None else OmsType.NETTING
+        override = self._oms_overrides.get(order.strategy_id)
+        # A C int, so the comparison below does not build the Python enum per fill.
+        if override is not None:
+            oms_type = override
+        elif client is not None:
+            oms_type = client.oms_type
+        else:
+            oms_type = OmsType.NETTING
         if oms_type != OmsType.HEDGING:
             position_id = self._netting_ids.get(key)
             if position_id is None:
@@ -259,7 +265,7 @@ cdef class ExecutionEngine:
             self._order_topics[event.strategy_id] = topic
         self._msgbus.publish_c(topic, event)
 
-    cdef void _publish_position_event(self, object event) except *:
+    cdef void _publish_position_event(self, PositionEvent event) except *:
         cdef str topic = self._position_topics.get(event.strategy_id)
         if topic is None:
             topic = f"events.position.{event.strategy_id.value}"

@@ -29,6 +29,10 @@ cdef class SubmitOrder(TradingCommand):
     cdef readonly Order order
     cdef readonly PositionId position_id
 
+    @staticmethod
+    cdef SubmitOrder create(Order order, UUID4 command_id, int64_t ts_init,
+                            PositionId position_id, ClientId client_id)
+
 
 cdef class ModifyOrder(TradingCommand):
     cdef readonly ClientOrderId client_order_id

@@ -27,6 +27,7 @@ cdef class TradingCommand:
                 f"strategy_id={self.strategy_id}, id={self.id})")
 
 
+@cython.freelist(16)
 @cython.final
 cdef class SubmitOrder(TradingCommand):
     """Submit `order` to its venue (optionally into an existing HEDGING position)."""
@@ -43,6 +44,25 @@ cdef class SubmitOrder(TradingCommand):
         self.position_id = position_id
         self.id = command_id
         self.ts_init = ts_init
+
+    @staticmethod
+    cdef SubmitOrder create(Order order, UUID4 command_id, int64_t ts_init,
+                            PositionId position_id, ClientId client_id):
+        """Return a command for `order` from its own trader and strategy (no Python call).
+
+        Precondition: `order` and `command_id` are not None.
+        """
+        cdef SubmitOrder command = SubmitOrder.__new__(SubmitOrder)
+        command.kind = CommandKind.SUBMIT_ORDER
+        command.trader_id = order.trader_id
+        command.strategy_id = order.strategy_id
+        command.instrument_id = order.instrument_id
+        command.client_id = client_id
+        command.order = order
+        command.position_id = position_id
+        command.id = command_id
+        command.ts_init = ts_init
+        return command
 
     def __repr__(self):
         return f"SubmitOrder(order={self.order!r}, position_id={self.position_id})"

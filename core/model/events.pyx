@@ -476,18 +476,21 @@ cdef class PositionEvent(Event):
 
 
 @cython.no_gc
+@cython.freelist(16)
 @cython.final
 cdef class PositionOpened(PositionEvent):
     """A position was opened by a fill."""
 
 
 @cython.no_gc
+@cython.freelist(16)
 @cython.final
 cdef class PositionChanged(PositionEvent):
     """A fill changed an open position's quantity (or flipped it)."""
 
 
 @cython.no_gc
+@cython.freelist(16)
 @cython.final
 cdef class PositionClosed(PositionEvent):
     """A fill brought a position to flat."""

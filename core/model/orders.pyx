@@ -483,12 +483,18 @@ cdef OrderStatus _target_of(OrderEventKind kind):
 
 cdef frozenset _TRIGGER_TYPES = frozenset(int(t) for t in PyTriggerType if t != 0)
 
-cdef dict _ALLOWED_TIF = {
-    OrderType.MARKET: (TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.DAY),
-}
-cdef tuple _ALL_TIF = (
-    TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK, TimeInForce.GTD, TimeInForce.DAY
+# Python-level constants, so the checks below compare objects without converting a C enum to
+# its Python IntEnum (an attribute lookup) on every order.
+cdef tuple _SIDES = (PyOrderSide.BUY, PyOrderSide.SELL)
+cdef tuple _MARKET_TIF = (
+    PyTimeInForce.GTC, PyTimeInForce.IOC, PyTimeInForce.FOK, PyTimeInForce.DAY,
 )
+cdef tuple _ALL_TIF = (
+    PyTimeInForce.GTC, PyTimeInForce.IOC, PyTimeInForce.FOK, PyTimeInForce.GTD,
+    PyTimeInForce.DAY,
+)
+cdef object _GTD = PyTimeInForce.GTD
+cdef tuple _CONTINGENCY_TYPES = (0, 1, 2, 3)
 
 
 cdef OrderInitialized _make_init(
@@ -500,24 +506,32 @@ cdef OrderInitialized _make_init(
     list linked_order_ids, ClientOrderId parent_order_id, list tags, UUID4 init_id,
     int64_t ts_init,
 ):
-    for name, value in (("trader_id", trader_id), ("strategy_id", strategy_id),
-                        ("instrument_id", instrument_id), ("client_order_id", client_order_id),
-                        ("quantity", quantity), ("init_id", init_id)):
-        if value is None:
-            raise _err(owner, name, None, "a value (not None)")
-    if order_side not in (OrderSide.BUY, OrderSide.SELL):
+    if trader_id is None:
+        raise _err(owner, "trader_id", None, "a value (not None)")
+    if strategy_id is None:
+        raise _err(owner, "strategy_id", None, "a value (not None)")
+    if instrument_id is None:
+        raise _err(owner, "instrument_id", None, "a value (not None)")
+    if client_order_id is None:
+        raise _err(owner, "client_order_id", None, "a value (not None)")
+    if quantity is None:
+        raise _err(owner, "quantity", None, "a value (not None)")
+    if init_id is None:
+        raise _err(owner, "init_id", None, "a value (not None)")
+    if order_side not in _SIDES:
         raise _err(owner, "order_side", order_side, "BUY or SELL")
     if quantity.raw <= 0:
         raise _err(owner, "quantity", str(quantity), "a quantity > 0")
-    allowed = _ALLOWED_TIF.get(order_type, _ALL_TIF)
+    cdef tuple allowed = _MARKET_TIF if order_type == OrderType.MARKET else _ALL_TIF
     if time_in_force not in allowed:
         raise _err(
             owner, "time_in_force", time_in_force,
             " or ".join(PyTimeInForce(t).name for t in allowed),
         )
-    if time_in_force == TimeInForce.GTD and expire_time_ns <= 0:
+    cdef bint is_gtd = time_in_force == _GTD
+    if is_gtd and expire_time_ns <= 0:
         raise _err(owner, "expire_time_ns", expire_time_ns, "a UNIX ns time > 0 for GTD")
-    if time_in_force != TimeInForce.GTD and expire_time_ns != 0:
+    if not is_gtd and expire_time_ns != 0:
         raise _err(owner, "expire_time_ns", expire_time_ns, "0 unless time_in_force is GTD")
     if price is not None and trigger_price is not None and price.precision != trigger_price.precision:
         raise ValidationError(
@@ -526,7 +540,7 @@ cdef OrderInitialized _make_init(
         )
     if trigger_price is not None and trigger_type not in _TRIGGER_TYPES:
         raise _err(owner, "trigger_type", trigger_type, "a TriggerType other than NO_TRIGGER")
-    if contingency_type not in (0, 1, 2, 3):
+    if contingency_type not in _CONTINGENCY_TYPES:
         raise _err(owner, "contingency_type", contingency_type, "a ContingencyType")
     if ts_init < 0:
         raise _err(owner, "ts_init", ts_init, "UNIX nanoseconds >= 0")

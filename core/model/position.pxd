@@ -56,3 +56,5 @@ cdef class Position:
     cpdef int64_t unrealized_pnl_raw(self, int64_t last_px_raw) except? -1
     cdef int64_t _pnl_raw(self, int64_t px_raw, int64_t qty_raw, bint long_side) except? -1
     cpdef PositionEvent to_event(self, type event_type, UUID4 event_id, int64_t ts_init)
+    cdef double _avg_px_open_c(self) except? -1.0
+    cdef double _avg_px_close_c(self) except? -1.0

@@ -126,11 +126,17 @@ cdef class Position:
     @property
     def avg_px_open(self):
         """The average open price (float, for display)."""
-        return self._avg_open_num / (self._avg_open_den * _E9)
+        return self._avg_px_open_c()
 
     @property
     def avg_px_close(self):
         """The average close price of the closed quantity (float, for display)."""
+        return self._avg_px_close_c()
+
+    cdef double _avg_px_open_c(self) except? -1.0:
+        return self._avg_open_num / (self._avg_open_den * _E9)
+
+    cdef double _avg_px_close_c(self) except? -1.0:
         return float(self._avg_close) / 1e18
 
     @property
@@ -254,7 +260,7 @@ cdef class Position:
             )
             self._closed_raw += qty
             if self._avg_open_num != 0:
-                ratio = (float(self._avg_close) / 1e18) / self.avg_px_open - 1.0
+                ratio = (float(self._avg_close) / 1e18) / self._avg_px_open_c() - 1.0
                 self.realized_return = ratio if self.entry == OrderSide.BUY else -ratio
         if fill.order_side == OrderSide.BUY:
             self.buy_raw += qty
@@ -298,8 +304,8 @@ cdef class Position:
         event.last_qty = Quantity.from_raw_c(self.last_qty_raw, self.size_precision)
         event.last_px = Price.from_raw_c(self.last_px_raw, self.price_precision)
         event.currency = self.quote_currency
-        event.avg_px_open = self.avg_px_open
-        event.avg_px_close = self.avg_px_close
+        event.avg_px_open = self._avg_px_open_c()
+        event.avg_px_close = self._avg_px_close_c()
         event.realized_return = self.realized_return
         event.realized_pnl = Money.from_raw_c(self.realized_pnl_raw, self.settlement_currency)
         event.unrealized_pnl = Money.from_raw_c(

@@ -12,6 +12,7 @@ from libc.stdint cimport int64_t
 
 from core.common.clock cimport Clock
 from core.model.identifiers cimport ClientOrderId, InstrumentId, StrategyId, TraderId
+from core.model.objects cimport Quantity
 from core.model.orders cimport MarketOrder
 from core.model.uuid cimport UUIDFactory
 
@@ -26,6 +27,7 @@ from core.model.orders import (
 )
 
 cdef object _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+cdef tuple _TWO_DIGITS = tuple(f"{i:02d}" for i in range(60))
 
 
 cdef int64_t _expire_ns(object expire_time) except? -1:
@@ -84,11 +86,13 @@ cdef class OrderFactory:
         self._uuids = uuid_factory
         self._suffix = f"{trader_id.get_tag()}-{strategy_id.get_tag()}"
         self._prefix_second = -1
+        self._prefix_day = -1
         self.count = 0
 
     def reset(self):
         self.count = 0
         self._prefix_second = -1
+        self._prefix_day = -1
 
     def set_count(self, int64_t count):
         self.count = count
@@ -97,21 +101,42 @@ cdef class OrderFactory:
         """Return the next client order id."""
         cdef int64_t now = self._clock.timestamp_ns()
         cdef int64_t second = now // 1_000_000_000
+        cdef int64_t day
+        cdef int64_t rem
         if second != self._prefix_second:
+            # Bars a minute apart change the second on every order: rebuild the date part
+            # only when the day changes, the time part from a table of two-digit strings.
             self._prefix_second = second
-            self._prefix = _prefix(second)
+            day = second // 86_400
+            if second < 0:
+                self._prefix = f"{_prefix(second)}{self._suffix}-"
+            elif day != self._prefix_day:
+                self._prefix_day = day
+                self._day_prefix = _prefix(day * 86_400)[:11]
+            if second >= 0:
+                rem = second - day * 86_400
+                self._prefix = (f"{self._day_prefix}{_TWO_DIGITS[rem // 3600]}"
+                                f"{_TWO_DIGITS[(rem % 3600) // 60]}{_TWO_DIGITS[rem % 60]}-"
+                                f"{self._suffix}-")
         self.count += 1
-        return ClientOrderId.from_str_c(f"{self._prefix}{self._suffix}-{self.count}")
+        return ClientOrderId.from_str_c(f"{self._prefix}{self.count}")
 
-    def market(self, InstrumentId instrument_id, order_side, quantity,
-               time_in_force=TimeInForce.GTC, bint reduce_only=False,
-               bint quote_quantity=False, list tags=None):
-        """Return a `MarketOrder`."""
+    cdef MarketOrder market_c(self, InstrumentId instrument_id, object order_side,
+                              Quantity quantity, object time_in_force, bint reduce_only,
+                              bint quote_quantity, list tags):
+        """Return a `MarketOrder` (the C form of `market`, for the kernel's own callers)."""
         return MarketOrder.create_c(
             self.trader_id, self.strategy_id, instrument_id, self.generate_client_order_id(),
             order_side, quantity, self._uuids.generate(), self._clock.timestamp_ns(),
             time_in_force, reduce_only, quote_quantity, tags,
         )
+
+    def market(self, InstrumentId instrument_id, order_side, quantity,
+               time_in_force=TimeInForce.GTC, bint reduce_only=False,
+               bint quote_quantity=False, list tags=None):
+        """Return a `MarketOrder`."""
+        return self.market_c(instrument_id, order_side, quantity, time_in_force, reduce_only,
+                             quote_quantity, tags)
 
     def limit(self, InstrumentId instrument_id, order_side, quantity, price,
               time_in_force=TimeInForce.GTC, expire_time=None, bint post_only=False,

@@ -12,7 +12,6 @@ from core.cache.cache cimport Cache
 from core.common.clock cimport Clock
 from core.common.msgbus cimport MessageBus
 from core.model.commands cimport CancelOrder, ModifyOrder, SubmitOrder
-from core.model.enums cimport OrderSide
 from core.model.events cimport OrderEvent, OrderPendingCancel
 from core.model.events cimport OrderPendingUpdate, PositionChanged
 from core.model.events cimport PositionOpened
@@ -27,9 +26,14 @@ from core.trading.factory cimport OrderFactory
 
 from core.errors import InvalidTypeError, ValidationError
 from core.model.enums import OmsType, TimeInForce
+from core.model.enums import OrderSide as PyOrderSide
 from core.trading.config import StrategyConfig
 
 cdef int _WARNING = 30
+# Python objects for the C calls below (no C-enum-to-IntEnum conversion per order).
+cdef object _BUY = PyOrderSide.BUY
+cdef object _SELL = PyOrderSide.SELL
+cdef object _GTC = TimeInForce.GTC
 
 # Handler name per OrderEventKind (index = kind value).
 _ORDER_HANDLER_NAMES = (
@@ -171,9 +175,13 @@ cdef class Strategy(Actor):
                 f"{type(self).__name__} {self.id}: submit_order before registration, expected "
                 f"the strategy added to an engine first"
             )
-        self.msgbus.send_c("RiskEngine.execute", SubmitOrder(
-            order.trader_id, order.strategy_id, order, self._uuids.generate(),
-            self.clock.timestamp_ns(), position_id, client_id,
+        if order is None:
+            raise ValidationError(
+                f"{type(self).__name__} {self.id}: submit_order order None invalid, expected an "
+                f"Order"
+            )
+        self.msgbus.send_c("RiskEngine.execute", SubmitOrder.create(
+            order, self._uuids.generate(), self.clock.timestamp_ns(), position_id, client_id,
         ))
 
     def modify_order(self, Order order not None, quantity=None, price=None,
@@ -223,13 +231,11 @@ cdef class Strategy(Actor):
         if position.is_closed():
             self.log.log_c(_WARNING, f"close_position: {position.id} is already closed")
             return
-        order = self.order_factory.market(
+        order = self.order_factory.market_c(
             position.instrument_id,
-            OrderSide.SELL if position.signed_raw > 0 else OrderSide.BUY,
+            _SELL if position.signed_raw > 0 else _BUY,
             Quantity.from_raw_c(abs(position.signed_raw), position.size_precision),
-            time_in_force=TimeInForce.GTC,
-            reduce_only=True,
-            tags=tags,
+            _GTC, True, False, tags,
         )
         self.submit_order(order, position.id)
 
