@@ -27,7 +27,7 @@ from core.model.enums cimport LiquiditySide
 from core.model.instruments cimport Instrument
 from core.model.objects cimport POW10, Money
 from core.model.orders cimport Order
-from core.model.position cimport div_round_half_even
+from core.model.position cimport div_round_half_even, scaled_product_c
 
 from core.errors import ValidationError
 
@@ -160,9 +160,13 @@ cdef class MakerTakerFeeModel(FeeModel):
             rates = (instrument.maker_fee.as_integer_ratio(),
                      instrument.taker_fee.as_integer_ratio())
             self._rates[instrument.id] = rates
+        cdef int64_t fast
         num, den = rates[0] if liquidity_side == LiquiditySide.MAKER else rates[1]
         if num == 0:
             return 0
+        if not instrument.is_inverse and scaled_product_c(
+                qty_raw, px_raw, instrument.multiplier.raw, num, den, step, &fast):
+            return fast
         if instrument.is_inverse:
             # notional (base, raw) = qty × mult / px
             numerator = <object>qty_raw * instrument.multiplier.raw * _E9 * num

@@ -36,7 +36,7 @@ from core.model.events cimport AccountBalance, AccountState, MarginBalance, Orde
 from core.model.identifiers cimport AccountId, InstrumentId
 from core.model.instruments cimport Instrument
 from core.model.objects cimport POW10, Money
-from core.model.position cimport div_round_half_even
+from core.model.position cimport div_round_half_even, scaled_product_c
 from core.model.uuid cimport UUID4
 from libc.stdint cimport uint64_t
 
@@ -397,6 +397,7 @@ cdef class MarginAccount(Account):
         cdef int step = 9 - currency.precision
         # Integer ratios of the rates and the leverage, per instrument (cleared on set_leverage).
         cdef tuple ratios = self._ratios.get(instrument.id)
+        cdef int64_t fast
         if ratios is None:
             ratios = (
                 instrument.margin_init.as_integer_ratio()
@@ -409,6 +410,10 @@ cdef class MarginAccount(Account):
         else:
             num_rate, den_rate = ratios[0], ratios[1]
         num_lev, den_lev = ratios[4], ratios[5]
+        if not instrument.is_inverse and scaled_product_c(
+                qty_raw, px_raw, instrument.multiplier.raw, num_rate * den_lev,
+                den_rate * num_lev, step, &fast):
+            return fast
         if instrument.is_inverse:
             # notional (base) = qty × mult / px
             numerator = <object>qty_raw * instrument.multiplier.raw * _E9 * num_rate * den_lev

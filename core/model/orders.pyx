@@ -58,6 +58,7 @@ from core.model.objects cimport Price, Quantity
 from core.model.uuid cimport UUID4
 
 from core.errors import InvalidStateTrigger, ValidationError
+from core.model.enums import ContingencyType as PyContingencyType
 from core.model.enums import OrderSide as PyOrderSide
 from core.model.enums import OrderStatus as PyOrderStatus
 from core.model.enums import OrderType as PyOrderType
@@ -495,6 +496,8 @@ cdef tuple _ALL_TIF = (
 )
 cdef object _GTD = PyTimeInForce.GTD
 cdef tuple _CONTINGENCY_TYPES = (0, 1, 2, 3)
+cdef object _NO_TRIGGER = PyTriggerType.NO_TRIGGER
+cdef object _NO_CONTINGENCY = PyContingencyType.NO_CONTINGENCY
 
 
 cdef OrderInitialized _make_init(
@@ -592,7 +595,7 @@ cdef class MarketOrder(Order):
         self._init_common(_make_init(
             "MarketOrder", trader_id, strategy_id, instrument_id, client_order_id, order_side,
             OrderType.MARKET, quantity, time_in_force, 0, False, reduce_only, quote_quantity,
-            None, None, TriggerType.NO_TRIGGER, contingency_type, order_list_id,
+            None, None, _NO_TRIGGER, contingency_type, order_list_id,
             linked_order_ids, parent_order_id, tags, init_id, ts_init,
         ))
 
@@ -608,7 +611,7 @@ cdef class MarketOrder(Order):
         order._init_common(_make_init(
             "MarketOrder", trader_id, strategy_id, instrument_id, client_order_id, order_side,
             OrderType.MARKET, quantity, time_in_force, 0, False, reduce_only, quote_quantity,
-            None, None, TriggerType.NO_TRIGGER, ContingencyType.NO_CONTINGENCY, None, None,
+            None, None, _NO_TRIGGER, _NO_CONTINGENCY, None, None,
             None, tags, init_id, ts_init,
         ))
         return order
@@ -633,7 +636,7 @@ cdef class LimitOrder(Order):
         self._init_common(_make_init(
             "LimitOrder", trader_id, strategy_id, instrument_id, client_order_id, order_side,
             OrderType.LIMIT, quantity, time_in_force, expire_time_ns, post_only, reduce_only,
-            quote_quantity, price, None, TriggerType.NO_TRIGGER, contingency_type,
+            quote_quantity, price, None, _NO_TRIGGER, contingency_type,
             order_list_id, linked_order_ids, parent_order_id, tags, init_id, ts_init,
         ))
 

@@ -10,6 +10,8 @@ from core.model.uuid cimport UUID4
 
 
 cdef object div_round_half_even(object numerator, object denominator)
+cdef bint scaled_product_c(int64_t a, int64_t b, int64_t c, object num, object den, int step,
+                           int64_t* out) except -1
 
 
 cdef class Position:
@@ -55,6 +57,8 @@ cdef class Position:
     cpdef bint is_closed(self)
     cpdef int64_t unrealized_pnl_raw(self, int64_t last_px_raw) except? -1
     cdef int64_t _pnl_raw(self, int64_t px_raw, int64_t qty_raw, bint long_side) except? -1
+    cdef bint _pnl_linear_c(self, int64_t px_raw, int64_t qty_raw, int step,
+                            int64_t* out) except -1
     cpdef PositionEvent to_event(self, type event_type, UUID4 event_id, int64_t ts_init)
     cdef double _avg_px_open_c(self) except? -1.0
     cdef double _avg_px_close_c(self) except? -1.0

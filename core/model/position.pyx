@@ -21,12 +21,14 @@ import cython
 
 from math import gcd
 
-from libc.stdint cimport int64_t
+from cpython.long cimport PyLong_AsLongLongAndOverflow
+from libc.stdint cimport INT64_MIN, int64_t
 
 from core.model.currency cimport Currency
 from core.model.enums cimport OrderSide, PositionSide
 from core.model.events cimport OrderFilled, PositionEvent
 from core.model.instruments cimport Instrument
+from core.model.int128 cimport flt_add, flt_div_half_even, flt_mul, flt_sub, i128
 from core.model.objects cimport POW10, Money, Price, Quantity
 from core.model.uuid cimport UUID4
 
@@ -44,6 +46,65 @@ cdef object div_round_half_even(object numerator, object denominator):
     if twice > denominator or (twice == denominator and q % 2 == 1):
         q += 1
     return q
+
+
+cdef bint _as_int64(object value, int64_t* out) except -1:
+    """Set `out` to the Python int `value` if it fits an int64; return whether it did."""
+    cdef int overflow = 0
+    cdef long long v = PyLong_AsLongLongAndOverflow(value, &overflow)
+    if overflow:
+        return False
+    out[0] = v
+    return True
+
+
+cdef bint _scale_out(i128 n, i128 d, int step, int64_t* out):
+    """out = round_half_even(n / (d × 10**step)) × 10**step, if every step fits."""
+    cdef int64_t q
+    cdef i128 scaled
+    if not (flt_mul(d, POW10[step], &d) and flt_div_half_even(n, d, &q)):
+        return False
+    return flt_mul(q, POW10[step], &scaled) and flt_div_half_even(scaled, 1, out)
+
+
+cdef bint _avg_close_c(object avg_close, object closed_raw, int64_t px, int64_t qty,
+                       int64_t* out) except -1:
+    """``round_half_even((avg_close×closed_raw + px×10**9×qty) / (closed_raw + qty))`` in
+    128-bit C integers; False when a value does not fit."""
+    cdef int64_t avg_c
+    cdef int64_t closed_c
+    cdef int64_t result
+    cdef i128 n
+    cdef i128 m
+    cdef i128 d
+    if not (_as_int64(avg_close, &avg_c) and _as_int64(closed_raw, &closed_c)):
+        return False
+    if not (flt_mul(avg_c, closed_c, &n) and flt_mul(px, 1_000_000_000, &m)
+            and flt_mul(m, qty, &m) and flt_add(n, m, &n) and flt_add(closed_c, qty, &d)
+            and flt_div_half_even(n, d, &result)):
+        return False
+    out[0] = result
+    return True
+
+
+cdef bint scaled_product_c(int64_t a, int64_t b, int64_t c, object num, object den, int step,
+                           int64_t* out) except -1:
+    """Set ``out = round_half_even(a×b×c×num / (10**18×den×10**step)) × 10**step``.
+
+    The exact value of the Python-int formula (``div_round_half_even``) computed in 128-bit C
+    integers; returns False, leaving `out` untouched, when a value does not fit (the caller
+    then computes it with Python ints). `den` > 0.
+    """
+    cdef int64_t num_c
+    cdef int64_t den_c
+    cdef i128 n
+    cdef i128 d
+    if not (_as_int64(num, &num_c) and _as_int64(den, &den_c)):
+        return False
+    if not (flt_mul(a, b, &n) and flt_mul(n, c, &n) and flt_mul(n, num_c, &n)
+            and flt_mul(1_000_000_000_000_000_000, den_c, &d)):
+        return False
+    return _scale_out(n, d, step, out)
 
 
 @cython.no_gc
@@ -175,6 +236,7 @@ cdef class Position:
         cdef object px = <object>px_raw
         cdef object numerator
         cdef object value
+        cdef int64_t fast
         cdef int step = 9 - self.settlement_currency.precision
         if self.is_inverse:
             if num == 0 or px == 0:
@@ -184,9 +246,27 @@ cdef class Position:
             value = div_round_half_even(numerator, num * px * POW10[step]) * POW10[step]
         else:
             # raw = (P − A)×Q×M / 10**18 = (P×den − num)×Q×M / (den×10**18)
+            if self._pnl_linear_c(px_raw, qty_raw, step, &fast) and fast != INT64_MIN:
+                return fast if long_side else -fast
             numerator = (px * den - num) * qty_raw * self.multiplier_raw
             value = div_round_half_even(numerator, den * _E18 * POW10[step]) * POW10[step]
         return value if long_side else -value
+
+    cdef bint _pnl_linear_c(self, int64_t px_raw, int64_t qty_raw, int step,
+                            int64_t* out) except -1:
+        """The linear branch of `_pnl_raw` (before the side's sign) in 128-bit C integers;
+        False when a value does not fit."""
+        cdef int64_t num_c
+        cdef int64_t den_c
+        cdef i128 n
+        cdef i128 d
+        if not (_as_int64(self._avg_open_num, &num_c) and _as_int64(self._avg_open_den, &den_c)):
+            return False
+        if not (flt_mul(px_raw, den_c, &n) and flt_sub(n, num_c, &n) and flt_mul(n, qty_raw, &n)
+                and flt_mul(n, self.multiplier_raw, &n)
+                and flt_mul(den_c, 1_000_000_000_000_000_000, &d)):
+            return False
+        return _scale_out(n, d, step, out)
 
     cpdef int64_t unrealized_pnl_raw(self, int64_t last_px_raw) except? -1:
         """Return the raw PnL of the open quantity at `last_px_raw`."""
@@ -209,6 +289,8 @@ cdef class Position:
         cdef int64_t signed_delta = qty if fill.order_side == OrderSide.BUY else -qty
         cdef bint reducing = self.signed_raw != 0 and (self.signed_raw > 0) != (signed_delta > 0)
         cdef int64_t pnl
+        cdef object avg_close
+        cdef int64_t avg_close_c
         cdef Currency commission_ccy = fill.commission.currency
         if fill.instrument_id != self.instrument_id:
             raise ValidationError(
@@ -255,9 +337,13 @@ cdef class Position:
         else:
             pnl = self._pnl_raw(px, qty, self.signed_raw > 0)
             self.realized_pnl_raw += pnl
-            self._avg_close = div_round_half_even(
-                self._avg_close * self._closed_raw + px * _E9 * qty, self._closed_raw + qty
-            )
+            if _avg_close_c(self._avg_close, self._closed_raw, px, qty, &avg_close_c):
+                avg_close = avg_close_c
+            else:
+                avg_close = div_round_half_even(
+                    self._avg_close * self._closed_raw + px * _E9 * qty, self._closed_raw + qty
+                )
+            self._avg_close = avg_close
             self._closed_raw += qty
             if self._avg_open_num != 0:
                 ratio = (float(self._avg_close) / 1e18) / self._avg_px_open_c() - 1.0
