@@ -75,6 +75,7 @@ cdef class OrderEvent(Event):
 
 
 @cython.no_gc
+@cython.freelist(8)
 @cython.final
 cdef class OrderInitialized(OrderEvent):
     """An order was created by a strategy; carries everything needed to rebuild it."""

@@ -52,8 +52,10 @@ cdef class Order:
     """The average fill price (for display and reports; PnL uses exact fills)."""
     cdef double _fill_notional
     cdef list _events
+    cdef OrderInitialized _init
 
-    cdef void _init_common(self, OrderInitialized init)
+    cdef void _init_common(self, OrderInitialized init, bint keep_init)
+    cdef OrderInitialized _build_init(self)
     cdef bint _has_trade_id(self, object trade_id) except -1
     cpdef void apply(self, OrderEvent event) except *
     cdef void _check_update(self, OrderUpdated updated) except *

@@ -129,7 +129,7 @@ cdef class Order:
     def __init__(self):
         raise TypeError("Order is abstract: construct a MarketOrder, LimitOrder, ... instead")
 
-    cdef void _init_common(self, OrderInitialized init):
+    cdef void _init_common(self, OrderInitialized init, bint keep_init):
         self.trader_id = init.trader_id
         self.strategy_id = init.strategy_id
         self.instrument_id = init.instrument_id
@@ -167,7 +167,41 @@ cdef class Order:
         self.ts_last = init.ts_init
         self.avg_px = 0.0
         self._fill_notional = 0.0
-        self._events = [init]
+        # The OrderInitialized repeats the order's own fields: unless it carries something the
+        # order does not (a rebuilt order's event), it is rebuilt on demand (`init_event`) and
+        # kept only from then on, or from just before an OrderUpdated changes those fields.
+        self._init = init if keep_init else None
+        self._events = []
+
+    cdef OrderInitialized _build_init(self):
+        cdef OrderInitialized init = OrderInitialized.__new__(OrderInitialized)
+        init.kind = OrderEventKind.ORDER_INITIALIZED
+        init.trader_id = self.trader_id
+        init.strategy_id = self.strategy_id
+        init.instrument_id = self.instrument_id
+        init.client_order_id = self.client_order_id
+        init.id = self.init_id
+        init.ts_event = self.ts_init
+        init.ts_init = self.ts_init
+        init.side = self.side
+        init.order_type = self.order_type
+        init.quantity = Quantity.from_raw_c(self.quantity_raw, self.size_precision)
+        init.time_in_force = self.time_in_force
+        init.post_only = self.is_post_only
+        init.reduce_only = self.is_reduce_only
+        init.quote_quantity = self.is_quote_quantity
+        init.price = Price.from_raw_c(self.price_raw, self.price_precision) \
+            if self.has_price else None
+        init.trigger_price = Price.from_raw_c(self.trigger_price_raw, self.price_precision) \
+            if self.has_trigger_price else None
+        init.trigger_type = self.trigger_type
+        init.expire_time_ns = self.expire_time_ns
+        init.contingency_type = self.contingency_type
+        init.order_list_id = self.order_list_id
+        init.linked_order_ids = self.linked_order_ids
+        init.parent_order_id = self.parent_order_id
+        init.tags = self.tags
+        return init
 
     @property
     def quantity(self):
@@ -200,15 +234,15 @@ cdef class Order:
     @property
     def events(self):
         """A copy of the order's events, oldest first."""
-        return list(self._events)
+        return [self.init_event()] + self._events
 
     @property
     def event_count(self):
-        return len(self._events)
+        return len(self._events) + 1
 
     @property
     def last_event(self):
-        return self._events[len(self._events) - 1]
+        return self._events[len(self._events) - 1] if self._events else self.init_event()
 
     @property
     def trade_ids(self):
@@ -226,7 +260,9 @@ cdef class Order:
         return False
 
     cpdef OrderInitialized init_event(self):
-        return self._events[0]
+        if self._init is None:
+            self._init = self._build_init()
+        return self._init
 
     cpdef bint is_open(self):
         """Return whether the order works at (or is held for) a venue."""
@@ -344,6 +380,8 @@ cdef class Order:
         elif kind == OrderEventKind.ORDER_UPDATED:
             updated = <OrderUpdated>event
             self._check_update(updated)
+            if self._init is None:
+                self._init = self._build_init()  # before the update changes its fields
             new_quantity = updated.quantity.raw
             target = self._previous_status if self.status == OrderStatus.PENDING_UPDATE \
                 else self.status
@@ -597,7 +635,7 @@ cdef class MarketOrder(Order):
             OrderType.MARKET, quantity, time_in_force, 0, False, reduce_only, quote_quantity,
             None, None, _NO_TRIGGER, contingency_type, order_list_id,
             linked_order_ids, parent_order_id, tags, init_id, ts_init,
-        ))
+        ), False)
 
     @staticmethod
     cdef MarketOrder create_c(
@@ -613,7 +651,7 @@ cdef class MarketOrder(Order):
             OrderType.MARKET, quantity, time_in_force, 0, False, reduce_only, quote_quantity,
             None, None, _NO_TRIGGER, _NO_CONTINGENCY, None, None,
             None, tags, init_id, ts_init,
-        ))
+        ), False)
         return order
 
 
@@ -638,7 +676,7 @@ cdef class LimitOrder(Order):
             OrderType.LIMIT, quantity, time_in_force, expire_time_ns, post_only, reduce_only,
             quote_quantity, price, None, _NO_TRIGGER, contingency_type,
             order_list_id, linked_order_ids, parent_order_id, tags, init_id, ts_init,
-        ))
+        ), False)
 
 
 @cython.no_gc
@@ -661,7 +699,7 @@ cdef class StopMarketOrder(Order):
             order_side, OrderType.STOP_MARKET, quantity, time_in_force, expire_time_ns, False,
             reduce_only, quote_quantity, None, trigger_price, trigger_type, contingency_type,
             order_list_id, linked_order_ids, parent_order_id, tags, init_id, ts_init,
-        ))
+        ), False)
 
 
 @cython.no_gc
@@ -688,7 +726,7 @@ cdef class StopLimitOrder(Order):
             post_only, reduce_only, quote_quantity, price, trigger_price, trigger_type,
             contingency_type, order_list_id, linked_order_ids, parent_order_id, tags, init_id,
             ts_init,
-        ))
+        ), False)
 
 
 @cython.no_gc
@@ -712,7 +750,7 @@ cdef class MarketIfTouchedOrder(Order):
             False, reduce_only, quote_quantity, None, trigger_price, trigger_type,
             contingency_type, order_list_id, linked_order_ids, parent_order_id, tags, init_id,
             ts_init,
-        ))
+        ), False)
 
 
 @cython.no_gc
@@ -739,7 +777,7 @@ cdef class LimitIfTouchedOrder(Order):
             post_only, reduce_only, quote_quantity, price, trigger_price, trigger_type,
             contingency_type, order_list_id, linked_order_ids, parent_order_id, tags, init_id,
             ts_init,
-        ))
+        ), False)
 
 
 cpdef Order order_from_init(OrderInitialized init):
@@ -760,5 +798,5 @@ cpdef Order order_from_init(OrderInitialized init):
         order = LimitIfTouchedOrder.__new__(LimitIfTouchedOrder)
     else:
         raise _err("order_from_init", "order_type", t, "a supported OrderType")
-    order._init_common(init)
+    order._init_common(init, True)
     return order

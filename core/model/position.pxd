@@ -49,7 +49,9 @@ cdef class Position:
     cdef object _avg_open_den
     cdef object _avg_close
     cdef object _closed_raw
-    cdef dict _commissions
+    cdef Currency _commission_ccy
+    cdef object _commission_total
+    cdef dict _commissions_more
     cdef list _events
 
     cpdef void apply(self, OrderFilled fill) except *

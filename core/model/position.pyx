@@ -152,7 +152,11 @@ cdef class Position:
         self._avg_open_den = 1
         self._avg_close = 0
         self._closed_raw = 0
-        self._commissions = {}
+        # The first commission currency inline (a dict per position costs ~250 bytes, and
+        # almost every position pays in one currency); others in `_commissions_more`.
+        self._commission_ccy = None
+        self._commission_total = 0
+        self._commissions_more = None
         self._events = []
         self.apply(fill)
 
@@ -215,7 +219,12 @@ cdef class Position:
 
     def commissions(self):
         """Return the commissions paid, one Money per currency (in first-paid order)."""
-        return [Money.from_raw_c(raw, ccy) for ccy, raw in self._commissions.items()]
+        if self._commission_ccy is None:
+            return []
+        result = [Money.from_raw_c(self._commission_total, self._commission_ccy)]
+        if self._commissions_more is not None:
+            result += [Money.from_raw_c(raw, ccy) for ccy, raw in self._commissions_more.items()]
+        return result
 
     @property
     def events(self):
@@ -312,8 +321,14 @@ cdef class Position:
                     f"Position {self.id}: trade {fill.trade_id} already applied, "
                     f"expected a new fill"
                 )
-        self._commissions[commission_ccy] = self._commissions.get(commission_ccy, 0) + \
-            fill.commission.raw
+        if self._commission_ccy is None or self._commission_ccy == commission_ccy:
+            self._commission_ccy = commission_ccy
+            self._commission_total = self._commission_total + fill.commission.raw
+        else:
+            if self._commissions_more is None:
+                self._commissions_more = {}
+            self._commissions_more[commission_ccy] = \
+                self._commissions_more.get(commission_ccy, 0) + fill.commission.raw
         if commission_ccy == self.settlement_currency:
             self.realized_pnl_raw -= fill.commission.raw
         if self.signed_raw == 0:

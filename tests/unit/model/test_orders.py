@@ -1038,3 +1038,61 @@ def test_order_random_partial_fills_keep_invariants(quantity, fractions):
         assert order.status in (S.FILLED, S.PARTIALLY_FILLED)
     assert order.status == S.FILLED
     assert order.filled_qty == Q(str(quantity))
+
+
+# --------------------------------------------------------------------------------------------
+# The OrderInitialized of a constructed order is rebuilt on demand from the order's fields
+# --------------------------------------------------------------------------------------------
+
+
+INIT_FIELDS = (
+    "trader_id", "strategy_id", "instrument_id", "client_order_id", "id", "ts_event", "ts_init",
+    "side", "order_type", "quantity", "time_in_force", "post_only", "reduce_only",
+    "quote_quantity", "price", "trigger_price", "trigger_type", "expire_time_ns",
+    "contingency_type", "order_list_id", "linked_order_ids", "parent_order_id", "tags",
+    "reconciliation",
+)  # fmt: skip
+
+
+def init_fields(init):
+    return {name: getattr(init, name) for name in INIT_FIELDS}
+
+
+def test_order_init_event_rebuilt_equals_the_event_the_order_was_built_from(b):
+    order = StopLimitOrder(
+        TRADER, STRATEGY, EURUSD, ClientOrderId("O-9"), OrderSide.SELL, Q("250000"),
+        P("1.09990"), P("1.10000"), TriggerType.LAST_PRICE, b.uuids.generate(), 1_000,
+        time_in_force=TimeInForce.GTD, expire_time_ns=5_000, post_only=True, reduce_only=True,
+        contingency_type=ContingencyType.OTO, linked_order_ids=[ClientOrderId("O-10")],
+        parent_order_id=ClientOrderId("O-8"), tags=["entry", "tp"],
+    )  # fmt: skip
+
+    init = order.init_event()
+
+    assert init_fields(init) == init_fields(order_from_init(init).init_event())
+    assert init.quantity == Q("250000") and init.price == P("1.09990")
+    assert init.trigger_price == P("1.10000") and init.trigger_type == TriggerType.LAST_PRICE
+    assert init.id == order.init_id and init.ts_init == 1_000
+    assert init.linked_order_ids == [ClientOrderId("O-10")] and init.tags == ["entry", "tp"]
+    assert order.init_event() is init  # built once, then kept
+    assert order.events == [init] and order.event_count == 1 and order.last_event is init
+
+
+def test_order_init_event_keeps_original_values_after_an_update(b):
+    order = build(b, S.ACCEPTED)
+    original_quantity, original_price = order.quantity, order.price
+
+    order.apply(b.updated(order, qty="150000", price="1.10020"))
+
+    init = order.init_event()
+    assert (init.quantity, init.price) == (original_quantity, original_price)
+    assert (order.quantity, order.price) == (Q("150000"), P("1.10020"))
+    assert order.events[0] is init and order.event_count == len(order.events)
+
+
+def test_order_rebuilt_from_init_keeps_that_event(b):
+    init = b.limit(coid="O-3").init_event()
+
+    order = order_from_init(init)
+
+    assert order.init_event() is init
