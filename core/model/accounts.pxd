@@ -1,4 +1,4 @@
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint64_t
 
 from core.model.currency cimport Currency
 from core.model.enums cimport AccountType
@@ -15,7 +15,8 @@ cdef class Account:
     cdef dict _total
     cdef dict _locked
     cdef AccountState _last
-    cdef UUID4 _last_id
+    cdef uint64_t _last_hi
+    cdef uint64_t _last_lo
     cdef int64_t _last_ts
     cdef list _history_currencies
     cdef object _history
@@ -33,6 +34,7 @@ cdef class Account:
     cdef void _record(self, AccountState state) except *
     cdef AccountState _make_state(self, UUID4 event_id, int64_t ts_event)
     cdef void record_c(self, UUID4 event_id, int64_t ts_event) except *
+    cdef void record_ints_c(self, uint64_t id_hi, uint64_t id_lo, int64_t ts_event) except *
     cdef void _push(self, int64_t a, int64_t b, int64_t c) except *
     cdef list _balances_c(self)
 

@@ -204,7 +204,8 @@ cdef class Account:
     def last_event(self):
         """The latest `AccountState` (built on first access if it was only recorded)."""
         if self._last is None and self._event_count > 0:
-            self._last = self._make_state(self._last_id, self._last_ts)
+            self._last = self._make_state(
+                UUID4.from_ints_c(self._last_hi, self._last_lo), self._last_ts)
         return self._last
 
     cdef AccountState _make_state(self, UUID4 event_id, int64_t ts_event):
@@ -227,8 +228,12 @@ cdef class Account:
         For when nobody listens to the account's events: the state object is built only if
         `last_event` or `events` is read.
         """
+        self.record_ints_c(event_id._hi, event_id._lo, ts_event)
+
+    cdef void record_ints_c(self, uint64_t id_hi, uint64_t id_lo, int64_t ts_event) except *:
+        """`record_c` with the state's id as its two 64-bit halves (no UUID4 object)."""
         cdef Py_ssize_t index
-        self._push(ts_event, <int64_t>event_id._hi, <int64_t>event_id._lo)
+        self._push(ts_event, <int64_t>id_hi, <int64_t>id_lo)
         for ccy, total in self._total.items():
             index = 0
             for known in self._history_currencies:
@@ -240,7 +245,8 @@ cdef class Account:
             self._push(index, total, self._locked[ccy])
         self._push(-1, -1, -1)
         self._last = None
-        self._last_id = event_id
+        self._last_hi = id_hi
+        self._last_lo = id_lo
         self._last_ts = ts_event
         self._event_count += 1
 

@@ -36,6 +36,7 @@ from core.errors import ValidationError
 from core.model.enums import PositionSide as PyPositionSide
 
 cdef object _E9 = 10 ** 9
+cdef int64_t _EXACT = 2 ** 53  # integers below this are exact in a double
 cdef object _E18 = 10 ** 18
 
 
@@ -199,9 +200,19 @@ cdef class Position:
         return self._avg_px_close_c()
 
     cdef double _avg_px_open_c(self) except? -1.0:
+        cdef int64_t num
+        cdef int64_t den
+        # Both operands exact in a double (< 2**53): one IEEE division gives the correctly
+        # rounded quotient, as Python's int / int does.
+        if _as_int64(self._avg_open_num, &num) and _as_int64(self._avg_open_den, &den) and \
+                -_EXACT < num < _EXACT and 0 < den < _EXACT // 1_000_000_000:
+            return <double>num / (<double>den * 1e9)
         return self._avg_open_num / (self._avg_open_den * _E9)
 
     cdef double _avg_px_close_c(self) except? -1.0:
+        cdef int64_t avg
+        if _as_int64(self._avg_close, &avg):
+            return <double>avg / 1e18  # the int64 to double conversion rounds as float() does
         return float(self._avg_close) / 1e18
 
     @property

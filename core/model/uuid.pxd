@@ -13,4 +13,5 @@ cdef class UUIDFactory:
     cdef uint64_t _state
 
     cpdef UUID4 generate(self)
+    cdef void next_ints_c(self, uint64_t* hi, uint64_t* lo) noexcept
     cpdef void reseed(self, uint64_t seed)

@@ -145,8 +145,12 @@ cdef class UUIDFactory:
 
     cpdef UUID4 generate(self):
         """Return the next UUID of the sequence."""
-        cdef uint64_t hi = _splitmix64(&self._state)
-        cdef uint64_t lo = _splitmix64(&self._state)
-        return UUID4.from_ints_c(
-            (hi & _VERSION_MASK) | _VERSION_BITS, (lo & _VARIANT_MASK) | _VARIANT_BITS
-        )
+        cdef uint64_t hi
+        cdef uint64_t lo
+        self.next_ints_c(&hi, &lo)
+        return UUID4.from_ints_c(hi, lo)
+
+    cdef void next_ints_c(self, uint64_t* hi, uint64_t* lo) noexcept:
+        """Draw the next UUID of the sequence as its two 64-bit halves (no object)."""
+        hi[0] = (_splitmix64(&self._state) & _VERSION_MASK) | _VERSION_BITS
+        lo[0] = (_splitmix64(&self._state) & _VARIANT_MASK) | _VARIANT_BITS

@@ -10,7 +10,7 @@ import cython
 
 from decimal import Decimal
 
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint64_t
 
 from core.cache.cache cimport Cache
 from core.common.clock cimport Clock
@@ -48,9 +48,11 @@ cdef class Portfolio:
         self._publish_state(acc)
 
     cdef void _publish_state(self, Account account) except *:
-        cdef UUID4 event_id = self._uuids.generate()
+        cdef uint64_t id_hi
+        cdef uint64_t id_lo
         cdef str topic = self._account_topics.get(account.id)
         cdef tuple handlers
+        self._uuids.next_ints_c(&id_hi, &id_lo)
         if topic is None:
             topic = f"events.account.{account.id.value}"
             self._account_topics[account.id] = topic
@@ -59,9 +61,10 @@ cdef class Portfolio:
             handlers = self._msgbus._resolve(topic)
         if not handlers:
             # Nobody listens: record the balances compactly, build the event only on demand.
-            account.record_c(event_id, self._clock.timestamp_ns())
+            account.record_ints_c(id_hi, id_lo, self._clock.timestamp_ns())
             return
-        self._msgbus.publish_c(topic, account.snapshot(event_id, self._clock.timestamp_ns()))
+        self._msgbus.publish_c(topic, account.snapshot(UUID4.from_ints_c(id_hi, id_lo),
+                                                       self._clock.timestamp_ns()))
 
     cpdef void update_fill(self, Instrument instrument, OrderFilled fill,
                            int64_t pnl_delta_raw) except *:
