@@ -115,9 +115,9 @@ def test_enum_class_attribute_lookup_is_plain_type_lookup(cls):
     assert cls.from_str is not None and cls.__members__ is not None
     assert type(cls).__getattribute__ is type.__getattribute__
     with pytest.raises(AttributeError, match=rf"^type object '{cls.__name__}' has no attribute"):
-        getattr(cls, "NOT_A_MEMBER")
+        _ = cls.NOT_A_MEMBER
     with pytest.raises(AttributeError):
-        getattr(cls, "__not_a_dunder__")
+        _ = cls.__not_a_dunder__
 
 
 def test_enum_metaclass_bypasses_enum_getattr_hook_where_python_has_it():
@@ -125,6 +125,6 @@ def test_enum_metaclass_bypasses_enum_getattr_hook_where_python_has_it():
         pytest.skip("this Python's EnumType has no __getattr__ hook to bypass")
     # With the hook, a missing name raised AttributeError('NOT_A_MEMBER') from EnumType.
     with pytest.raises(AttributeError) as info:
-        getattr(OrderSide, "NOT_A_MEMBER")
+        _ = OrderSide.NOT_A_MEMBER
     assert str(info.value) != "NOT_A_MEMBER"
     assert type(OrderSide) is not EnumType and issubclass(type(OrderSide), EnumType)
