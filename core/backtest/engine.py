@@ -307,7 +307,9 @@ class BacktestEngine:
                     f"add_data: data_cls {data_cls!r} invalid for columnar data, expected "
                     f"QuoteTick or TradeTick (or bar_type=... for bars)"
                 )
-            identifier = instrument_id
+            # The instrument's own id object: every per-event dict lookup keyed by it (cache,
+            # venue, topics) then hits on identity instead of comparing strings.
+            identifier = instrument.id
         else:
             raise DataError(
                 "add_data: columnar data needs bar_type=... (bars) or instrument_id=... (quotes, "
