@@ -488,8 +488,10 @@ class BacktestEngine:
         # The kernel makes no reference cycles per event, but it keeps every order and fill
         # alive, so the cyclic collector would rescan a growing heap again and again (the
         # profile showed ~28 % of the run in gc_collect_main). Collect once, then pause it.
+        # Only the young generations: they hold what the set-up just made; a full collection
+        # rescans every imported module's objects (~5 ms, a tenth of a 100k-quote run).
         gc_was_enabled = gc.isenabled()
-        gc.collect()
+        gc.collect(1)
         gc.disable()
         # The configured log level holds for the run only; the process's level is restored.
         previous_level = get_default_level()
