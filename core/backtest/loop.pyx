@@ -100,7 +100,10 @@ cdef class BacktestLoop:
         cdef DataStream stream
         cdef int64_t best_ts
         cdef Data data
-        cdef SimulatedExchange exchange
+        cdef SimulatedExchange exchange = None
+        # Consecutive data almost always share a venue object: compare identity before hashing.
+        cdef object venue
+        cdef object last_venue = None
         cdef Py_ssize_t n = len(self._streams)
         cdef DataStream only = self._streams[0] if n == 1 else None
         for s in self._streams:
@@ -125,7 +128,10 @@ cdef class BacktestLoop:
             for e in self._exchanges:
                 (<SimulatedExchange>e).expire_orders(best_ts)
             if self._data_engine.accept(data):
-                exchange = self._venue_exchange.get(_venue_of(data))
+                venue = _venue_of(data)
+                if venue is not last_venue:
+                    last_venue = venue
+                    exchange = self._venue_exchange.get(venue)
                 if exchange is not None:
                     exchange.process_data(data)
                 self._data_engine.publish(data)

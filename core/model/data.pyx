@@ -345,6 +345,7 @@ def _quote_from_raw(instrument_id, bid, ask, price_prec, bid_size, ask_size, siz
                                 size_prec, ts_event, ts_init)
 
 
+@cython.no_gc
 cdef class QuoteTick(Data):
     """The best bid and ask of an instrument, with their sizes.
 
@@ -585,6 +586,7 @@ def _trade_from_raw(instrument_id, price, price_prec, size, size_prec, aggressor
                                 trade_id, ts_event, ts_init)
 
 
+@cython.no_gc
 cdef class TradeTick(Data):
     """A trade (match) on the venue.
 
@@ -730,6 +732,7 @@ def _bar_from_raw(bar_type, o, h, lo, c, price_prec, volume, size_prec, ts_event
     return bar
 
 
+@cython.no_gc
 cdef class Bar(Data):
     """An aggregated bar: open, high, low, close and volume over an interval.
 

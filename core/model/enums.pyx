@@ -11,6 +11,11 @@ from core.model.aggregation import BarAggregation
 
 from core.errors import ValidationError
 
+
+cdef extern from "Python.h":
+    ctypedef struct _TypeSlots "PyTypeObject":
+        void* tp_getattro
+
 ENUMS = (
     AccountType,
     AggregationSource,
@@ -55,6 +60,22 @@ def _enum_from_str(cls, value):
 
 for _cls in ENUMS:
     _cls.from_str = classmethod(_enum_from_str)
+
+
+class _EnumType(type(OrderSide)):
+    """The enums' metaclass: `EnumType` with the plain class attribute lookup of `type`.
+
+    On Python 3.11 `EnumType` defines `__getattr__` (later versions drop it), which routes every class
+    attribute read such as ``OrderSide.BUY`` through a Python-level hook: ~50 ns instead of
+    ~12 ns, once or twice per event in a strategy. The members are in the class dict, so the
+    hook only ever changed the text of the AttributeError for a missing name.
+    """
+
+
+if "__getattr__" in vars(type(OrderSide)):
+    (<_TypeSlots*>_EnumType).tp_getattro = (<_TypeSlots*>type).tp_getattro
+    for _cls in ENUMS:
+        _cls.__class__ = _EnumType
 
 del _cls
 

@@ -18,6 +18,13 @@ cdef class Actor(Component):
     cdef dict _quote_indicators
     cdef dict _trade_indicators
     cdef dict _bar_indicators
+    # One-entry caches of the indicator lists by key identity (reset on registration)
+    cdef object _quote_indicators_key
+    cdef list _quote_indicators_last
+    cdef object _trade_indicators_key
+    cdef list _trade_indicators_last
+    cdef object _bar_indicators_key
+    cdef list _bar_indicators_last
     cdef readonly bint is_active
     cdef readonly int64_t handler_error_count
     cdef object _on_quote_tick

@@ -198,7 +198,13 @@ cdef class Actor(Component):
 
     cpdef void handle_quote_tick(self, QuoteTick tick) except *:
         """Update the instrument's quote indicators, then call `on_quote_tick`."""
-        cdef list indicators = self._quote_indicators.get(tick.instrument_id)
+        cdef list indicators
+        if tick.instrument_id is self._quote_indicators_key:
+            indicators = self._quote_indicators_last
+        else:
+            indicators = self._quote_indicators.get(tick.instrument_id)
+            self._quote_indicators_key = tick.instrument_id
+            self._quote_indicators_last = indicators
         if indicators is not None:
             for indicator in indicators:
                 (<Indicator>indicator).handle_quote_tick(tick)
@@ -210,7 +216,13 @@ cdef class Actor(Component):
 
     cpdef void handle_trade_tick(self, TradeTick tick) except *:
         """Update the instrument's trade indicators, then call `on_trade_tick`."""
-        cdef list indicators = self._trade_indicators.get(tick.instrument_id)
+        cdef list indicators
+        if tick.instrument_id is self._trade_indicators_key:
+            indicators = self._trade_indicators_last
+        else:
+            indicators = self._trade_indicators.get(tick.instrument_id)
+            self._trade_indicators_key = tick.instrument_id
+            self._trade_indicators_last = indicators
         if indicators is not None:
             for indicator in indicators:
                 (<Indicator>indicator).handle_trade_tick(tick)
@@ -222,7 +234,13 @@ cdef class Actor(Component):
 
     cpdef void handle_bar(self, Bar bar) except *:
         """Update the bar type's indicators, then call `on_bar`."""
-        cdef list indicators = self._bar_indicators.get(bar.bar_type)
+        cdef list indicators
+        if bar.bar_type is self._bar_indicators_key:
+            indicators = self._bar_indicators_last
+        else:
+            indicators = self._bar_indicators.get(bar.bar_type)
+            self._bar_indicators_key = bar.bar_type
+            self._bar_indicators_last = indicators
         if indicators is not None:
             for indicator in indicators:
                 (<Indicator>indicator).handle_bar(bar)
@@ -412,16 +430,19 @@ cdef class Actor(Component):
                 f"(or BID/ASK) for quotes"
             )
         _add_indicator(self._quote_indicators, instrument_id, indicator)
+        self._quote_indicators_key = None
 
     def register_indicator_for_trade_ticks(self, InstrumentId instrument_id not None,
                                            Indicator indicator not None):
         """Update `indicator` with the instrument's trades before `on_trade_tick`."""
         _add_indicator(self._trade_indicators, instrument_id, indicator)
+        self._trade_indicators_key = None
 
     def register_indicator_for_bars(self, BarType bar_type not None,
                                     Indicator indicator not None):
         """Update `indicator` with bars of `bar_type` before `on_bar`."""
         _add_indicator(self._bar_indicators, bar_type, indicator)
+        self._bar_indicators_key = None
 
 
 cdef void _add_indicator(dict group, object key, Indicator indicator) except *:

@@ -252,3 +252,27 @@ def test_object_chunk_source_with_a_non_data_item_raises():
     engine = _engine()
     with pytest.raises(DataError, match=r"ObjectChunkStream: item 'bar' is str, expected a Data"):
         engine.add_data(lambda: iter([["bar"]]))
+
+
+def test_columnar_quotes_carry_the_instruments_own_id_object():
+    # Data built from columns share the cached instrument's id object, so the per-event dict
+    # lookups keyed by it (cache, venue, topics) match on identity; the values are unchanged.
+    from core.trading.strategy import Strategy
+
+    class Seen(Strategy):
+        def on_start(self):
+            self.ids = []
+            self.subscribe_quote_ticks(self.cache.instrument_ids()[0])
+
+        def on_quote_tick(self, tick):
+            self.ids.append(tick.instrument_id)
+
+    engine = _engine()
+    engine.add_data(random_walk_quotes(3, seed=1), instrument_id="EUR/USD.SIM")
+    strategy = Seen()
+    engine.add_strategy(strategy)
+    engine.run()
+    instrument = engine.cache.instrument(strategy.ids[0])
+    assert len(strategy.ids) == 3
+    assert all(i is instrument.id for i in strategy.ids)
+    assert str(strategy.ids[0]) == "EUR/USD.SIM"

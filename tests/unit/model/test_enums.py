@@ -1,7 +1,7 @@
 """Unit tests of the model enums and their `from_str` (core/model/enums.pyx)."""
 
 import pickle
-from enum import IntEnum
+from enum import EnumType, IntEnum
 
 import pytest
 
@@ -102,3 +102,29 @@ def test_enum_values_follow_documented_numbering(member, value):
 @pytest.mark.parametrize("member", [OrderSide.BUY, TimeInForce.GTC, BarAggregation.MINUTE])
 def test_enum_pickle_round_trip(member):
     assert pickle.loads(pickle.dumps(member)) is member
+
+
+@pytest.mark.parametrize("cls", ENUMS, ids=lambda cls: cls.__name__)
+def test_enum_class_attribute_lookup_is_plain_type_lookup(cls):
+    # The metaclass reads class attributes as `type` does (no Python-level __getattr__ hook on
+    # 3.11), yet stays an EnumType: members, inherited methods and errors behave as before.
+    assert isinstance(cls, EnumType)
+    for member in cls:
+        assert getattr(cls, member.name) is member
+        assert cls[member.name] is member
+    assert cls.from_str is not None and cls.__members__ is not None
+    assert type(cls).__getattribute__ is type.__getattribute__
+    with pytest.raises(AttributeError, match=rf"^type object '{cls.__name__}' has no attribute"):
+        _ = cls.NOT_A_MEMBER
+    with pytest.raises(AttributeError):
+        _ = cls.__not_a_dunder__
+
+
+def test_enum_metaclass_bypasses_enum_getattr_hook_where_python_has_it():
+    if "__getattr__" not in vars(EnumType):
+        pytest.skip("this Python's EnumType has no __getattr__ hook to bypass")
+    # With the hook, a missing name raised AttributeError('NOT_A_MEMBER') from EnumType.
+    with pytest.raises(AttributeError) as info:
+        _ = OrderSide.NOT_A_MEMBER
+    assert str(info.value) != "NOT_A_MEMBER"
+    assert type(OrderSide) is not EnumType and issubclass(type(OrderSide), EnumType)

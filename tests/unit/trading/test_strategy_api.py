@@ -33,7 +33,7 @@ from core.model.enums import (
     PositionSide,
     PriceType,
 )
-from core.model.identifiers import ClientOrderId, PositionId, TradeId
+from core.model.identifiers import ClientOrderId, InstrumentId, PositionId, TradeId
 from core.model.objects import Price, Quantity
 from core.model.uuid import UUIDFactory
 from core.testkit import TestInstrumentProvider
@@ -403,6 +403,18 @@ def test_strategy_close_all_positions_closes_each_open_position_of_the_instrumen
     assert all(o.is_reduce_only and o.order_type == OrderType.MARKET for o in orders)
 
 
+def trade_tick(ts):
+    return TradeTick(
+        EURUSD.id,
+        Price.from_str("1.10000"),
+        Quantity.from_int(1_000),
+        AggressorSide.SELLER,
+        TradeId(f"T-{ts}"),
+        ts,
+        ts,
+    )
+
+
 # -- indicators -----------------------------------------------------------------------------
 
 
@@ -426,6 +438,48 @@ def test_actor_registered_quote_indicator_updates_before_the_handler():
     assert a.seen[1][1] == pytest.approx(1.10020)
     assert a.registered_indicators == [a.sma]
     assert a.indicators_initialized()
+
+
+def test_actor_indicator_registered_after_data_arrived_is_updated_by_the_next_data():
+    # The actor remembers the indicator list of the last key it saw (by identity); a
+    # registration after that must still reach the next quote, trade and bar.
+    class Watch(Actor):
+        pass
+
+    node = Node()
+    a = Watch()
+    node.add(a)
+    a.subscribe_quote_ticks(EURUSD.id)
+    a.subscribe_trade_ticks(EURUSD.id)
+    a.subscribe_bars(BAR_TYPE)
+    px = Price.from_str("1.10000")
+    size = Quantity.from_int(1_000)
+    first_quote, first_trade = quote(ts=1), trade_tick(1)
+    first_bar = Bar(BAR_TYPE, px, px, px, px, size, 60, 60)
+    node.msgbus.publish(QUOTES, first_quote)  # no indicators yet for this key
+    node.msgbus.publish("data.trades.SIM.EUR/USD", first_trade)
+    node.msgbus.publish(f"data.bars.{BAR_TYPE}", first_bar)
+    q_sma, t_sma, b_sma = (
+        SimpleMovingAverage(3, PriceType.MID),
+        SimpleMovingAverage(3),
+        SimpleMovingAverage(3),
+    )
+    # Equal keys that are other objects than the ones the data carry.
+    a.register_indicator_for_quote_ticks(InstrumentId.from_str("EUR/USD.SIM"), q_sma)
+    a.register_indicator_for_trade_ticks(InstrumentId.from_str("EUR/USD.SIM"), t_sma)
+    a.register_indicator_for_bars(BarType.from_str(str(BAR_TYPE)), b_sma)
+    for ts in (2, 3):
+        node.msgbus.publish(QUOTES, quote(ts=ts))
+        node.msgbus.publish("data.trades.SIM.EUR/USD", trade_tick(ts))
+        node.msgbus.publish(
+            f"data.bars.{BAR_TYPE}", Bar(BAR_TYPE, px, px, px, px, size, 60 * ts, 60 * ts)
+        )
+    assert (q_sma.count, t_sma.count, b_sma.count) == (2, 2, 2)
+    # A second indicator for a key already cached joins the same list.
+    q_sma2 = SimpleMovingAverage(2, PriceType.MID)
+    a.register_indicator_for_quote_ticks(EURUSD.id, q_sma2)
+    node.msgbus.publish(QUOTES, quote(ts=4))
+    assert (q_sma.count, q_sma2.count) == (3, 1)
 
 
 def test_actor_registered_bar_indicator_updates_before_on_bar_and_resets_with_the_actor():
