@@ -27,7 +27,6 @@ cdef class TradingCommand:
                 f"strategy_id={self.strategy_id}, id={self.id})")
 
 
-@cython.freelist(16)
 @cython.final
 cdef class SubmitOrder(TradingCommand):
     """Submit `order` to its venue (optionally into an existing HEDGING position)."""

@@ -1,4 +1,4 @@
-from libc.stdint cimport int64_t
+from libc.stdint cimport int64_t, uint8_t
 
 from core.model.currency cimport Currency
 from core.model.enums cimport AccountType, LiquiditySide, OrderSide, OrderType, PositionSide
@@ -181,16 +181,21 @@ cdef class PositionEvent(Event):
     cdef readonly OrderSide entry
     cdef readonly PositionSide side
     cdef readonly double signed_qty
-    cdef readonly Quantity quantity
-    cdef readonly Quantity peak_qty
-    cdef readonly Quantity last_qty
-    cdef readonly Price last_px
     cdef readonly Currency currency
     cdef readonly double avg_px_open
     cdef readonly double avg_px_close
     cdef readonly double realized_return
-    cdef readonly Money realized_pnl
-    cdef readonly Money unrealized_pnl
+    # Quantities, price and PnLs held raw; their properties build the value objects (most
+    # position events are read for a field or two, or not at all).
+    cdef int64_t _quantity_raw
+    cdef int64_t _peak_qty_raw
+    cdef int64_t _last_qty_raw
+    cdef int64_t _last_px_raw
+    cdef uint8_t _size_precision
+    cdef uint8_t _price_precision
+    cdef int64_t _realized_pnl_raw
+    cdef int64_t _unrealized_pnl_raw
+    cdef Currency _pnl_currency
     cdef readonly int64_t ts_opened
     cdef readonly int64_t ts_closed
     cdef readonly int64_t duration_ns

@@ -75,7 +75,6 @@ cdef class OrderEvent(Event):
 
 
 @cython.no_gc
-@cython.freelist(8)
 @cython.final
 cdef class OrderInitialized(OrderEvent):
     """An order was created by a strategy; carries everything needed to rebuild it."""
@@ -467,6 +466,32 @@ cdef class AccountState(Event):
 cdef class PositionEvent(Event):
     """Base of position events: a snapshot of the position after a fill."""
 
+    @property
+    def quantity(self):
+        return Quantity.from_raw_c(self._quantity_raw, self._size_precision)
+
+    @property
+    def peak_qty(self):
+        return Quantity.from_raw_c(self._peak_qty_raw, self._size_precision)
+
+    @property
+    def last_qty(self):
+        return Quantity.from_raw_c(self._last_qty_raw, self._size_precision)
+
+    @property
+    def last_px(self):
+        return Price.from_raw_c(self._last_px_raw, self._price_precision)
+
+    @property
+    def realized_pnl(self):
+        """Realized PnL net of settlement-currency commissions, in the settlement currency."""
+        return Money.from_raw_c(self._realized_pnl_raw, self._pnl_currency)
+
+    @property
+    def unrealized_pnl(self):
+        """The open quantity's PnL at ``last_px``, in the settlement currency."""
+        return Money.from_raw_c(self._unrealized_pnl_raw, self._pnl_currency)
+
     def __repr__(self):
         return (
             f"{type(self).__name__}(instrument_id={self.instrument_id}, "
@@ -477,21 +502,18 @@ cdef class PositionEvent(Event):
 
 
 @cython.no_gc
-@cython.freelist(16)
 @cython.final
 cdef class PositionOpened(PositionEvent):
     """A position was opened by a fill."""
 
 
 @cython.no_gc
-@cython.freelist(16)
 @cython.final
 cdef class PositionChanged(PositionEvent):
     """A fill changed an open position's quantity (or flipped it)."""
 
 
 @cython.no_gc
-@cython.freelist(16)
 @cython.final
 cdef class PositionClosed(PositionEvent):
     """A fill brought a position to flat."""

@@ -26,7 +26,8 @@ from libc.stdint cimport INT64_MIN, int64_t
 
 from core.model.currency cimport Currency
 from core.model.enums cimport OrderSide, PositionSide
-from core.model.events cimport OrderFilled, PositionEvent
+from core.model.events cimport OrderFilled, PositionChanged, PositionClosed, PositionEvent
+from core.model.events cimport PositionOpened
 from core.model.instruments cimport Instrument
 from core.model.int128 cimport flt_add, flt_div_half_even, flt_mul, flt_sub, i128
 from core.model.objects cimport POW10, Money, Price, Quantity
@@ -400,7 +401,16 @@ cdef class Position:
 
     cpdef PositionEvent to_event(self, type event_type, UUID4 event_id, int64_t ts_init):
         """Return a `PositionOpened`/`Changed`/`Closed` snapshot of this position."""
-        cdef PositionEvent event = event_type.__new__(event_type)
+        cdef PositionEvent event
+        # Allocate through C for the three kernel types (no Python call of __new__).
+        if event_type is PositionOpened:
+            event = PositionOpened.__new__(PositionOpened)
+        elif event_type is PositionChanged:
+            event = PositionChanged.__new__(PositionChanged)
+        elif event_type is PositionClosed:
+            event = PositionClosed.__new__(PositionClosed)
+        else:
+            event = event_type.__new__(event_type)
         event.trader_id = self.trader_id
         event.strategy_id = self.strategy_id
         event.instrument_id = self.instrument_id
@@ -411,17 +421,19 @@ cdef class Position:
         event.entry = self.entry
         event.side = self.side
         event.signed_qty = <double>self.signed_raw / 1e9
-        event.quantity = Quantity.from_raw_c(abs(self.signed_raw), self.size_precision)
-        event.peak_qty = Quantity.from_raw_c(self.peak_raw, self.size_precision)
-        event.last_qty = Quantity.from_raw_c(self.last_qty_raw, self.size_precision)
-        event.last_px = Price.from_raw_c(self.last_px_raw, self.price_precision)
+        event._quantity_raw = abs(self.signed_raw)
+        event._peak_qty_raw = self.peak_raw
+        event._last_qty_raw = self.last_qty_raw
+        event._last_px_raw = self.last_px_raw
+        event._size_precision = self.size_precision
+        event._price_precision = self.price_precision
         event.currency = self.quote_currency
         event.avg_px_open = self._avg_px_open_c()
         event.avg_px_close = self._avg_px_close_c()
         event.realized_return = self.realized_return
-        event.realized_pnl = Money.from_raw_c(self.realized_pnl_raw, self.settlement_currency)
-        event.unrealized_pnl = Money.from_raw_c(
-            self.unrealized_pnl_raw(self.last_px_raw), self.settlement_currency)
+        event._realized_pnl_raw = self.realized_pnl_raw
+        event._unrealized_pnl_raw = self.unrealized_pnl_raw(self.last_px_raw)
+        event._pnl_currency = self.settlement_currency
         event.ts_opened = self.ts_opened
         event.ts_closed = self.ts_closed
         event.duration_ns = self.duration_ns
