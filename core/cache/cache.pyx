@@ -78,7 +78,11 @@ cdef class Cache:
                 f"unique id"
             )
         self._orders[order.client_order_id] = order
-        self._orders_by_strategy.setdefault(order.strategy_id, []).append(order)
+        orders = self._orders_by_strategy.get(order.strategy_id)
+        if orders is None:  # not setdefault(..., []): that builds a list per order
+            orders = []
+            self._orders_by_strategy[order.strategy_id] = orders
+        (<list>orders).append(order)
         if position_id is not None:
             self._position_for_order[order.client_order_id] = position_id
         if order.is_open() or order.is_inflight():

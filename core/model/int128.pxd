@@ -30,6 +30,18 @@ cdef extern from *:
         return !__builtin_add_overflow(a, b, out);
     }
 
+    /* *out = floor(n / d) (d > 0), as Python's //; 0 if d <= 0 or the result is not an int64. */
+    static inline int flt_div_floor(flt_i128 n, flt_i128 d, int64_t *out) {
+        flt_i128 q, r;
+        if (d <= 0) return 0;
+        q = n / d;
+        r = n % d;
+        if (r < 0) q -= 1;
+        if (q > (flt_i128)INT64_MAX || q < (flt_i128)INT64_MIN) return 0;
+        *out = (int64_t)q;
+        return 1;
+    }
+
     /* *out = n / d rounded half to even (d > 0); 0 if d <= 0 or the result is not an int64. */
     static inline int flt_div_half_even(flt_i128 n, flt_i128 d, int64_t *out) {
         flt_i128 q, r;
@@ -48,3 +60,4 @@ cdef extern from *:
     bint flt_sub(i128 a, i128 b, i128* out) nogil
     bint flt_add(i128 a, i128 b, i128* out) nogil
     bint flt_div_half_even(i128 n, i128 d, int64_t* out) nogil
+    bint flt_div_floor(i128 n, i128 d, int64_t* out) nogil

@@ -36,5 +36,6 @@ cdef class RiskEngine:
     cdef str _check_order(self, Order order)
     cdef int64_t _reference_price(self, Order order, Instrument instrument) except? -1
     cdef str _check_notional(self, Order order, Instrument instrument, int64_t px)
+    cdef str _check_notional_raw(self, Order order, Instrument instrument, int64_t notional)
     cdef bint _throttled(self, bint submit) except -1
     cdef void _deny(self, Order order, str reason) except *

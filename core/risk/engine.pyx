@@ -36,7 +36,9 @@ from core.model.data cimport Bar, QuoteTick, TradeTick
 from core.model.enums cimport AccountType, InstrumentClass, OrderSide
 from core.model.enums cimport TradingState
 from core.model.events cimport OrderDenied, OrderModifyRejected
+from core.model.currency cimport Currency
 from core.model.instruments cimport Instrument
+from core.model.int128 cimport flt_div_floor, flt_mul, i128
 from core.model.objects cimport format_raw
 from core.model.orders cimport Order
 from core.model.uuid cimport UUIDFactory
@@ -245,6 +247,12 @@ cdef class RiskEngine:
 
     cdef str _check_notional(self, Order order, Instrument instrument, int64_t px):
         cdef Account account
+        cdef int64_t notional_raw
+        cdef i128 product
+        if not instrument.is_inverse and flt_mul(order.quantity_raw, px, &product) and \
+                flt_mul(product, instrument.multiplier.raw, &product) and \
+                flt_div_floor(product, 1_000_000_000_000_000_000, &notional_raw):
+            return self._check_notional_raw(order, instrument, notional_raw)
         if instrument.is_inverse:
             notional = <object>order.quantity_raw * instrument.multiplier.raw * 10 ** 9 // px
         else:
@@ -260,6 +268,40 @@ cdef class RiskEngine:
         if limit is not None and notional > limit * 10 ** 9:
             return (f"notional {format_raw(notional, currency.precision)} {currency} exceeds "
                     f"max_notional_per_order {limit}")
+        account = self._cache.account_for_venue(instrument.id.venue)
+        if account is not None and account.account_type == AccountType.CASH and \
+                not order.is_reduce_only:
+            if order.side == OrderSide.BUY or instrument.instrument_class != InstrumentClass.SPOT:
+                free = account.free_raw(currency)
+                if notional > free:
+                    return (f"notional {format_raw(notional, currency.precision)} {currency} "
+                            f"exceeds free balance {format_raw(free, currency.precision)} "
+                            f"{currency}")
+            elif instrument.get_base_currency() is not None:
+                free = account.free_raw(instrument.get_base_currency())
+                if order.quantity_raw > free:
+                    return (f"quantity {order.quantity} exceeds free balance "
+                            f"{format_raw(free, instrument.get_base_currency().precision)} "
+                            f"{instrument.get_base_currency()}")
+        return None
+
+
+    cdef str _check_notional_raw(self, Order order, Instrument instrument, int64_t notional):
+        """`_check_notional` for a notional that fits an int64 (the same checks in C)."""
+        cdef Account account
+        cdef Currency currency = instrument.get_cost_currency()
+        cdef int64_t free
+        if instrument.max_notional is not None and notional > instrument.max_notional.raw:
+            return (f"notional {format_raw(notional, currency.precision)} {currency} exceeds "
+                    f"max_notional {instrument.max_notional}")
+        if instrument.min_notional is not None and notional < instrument.min_notional.raw:
+            return (f"notional {format_raw(notional, currency.precision)} {currency} is below "
+                    f"min_notional {instrument.min_notional}")
+        if self._max_notional:
+            limit = self._max_notional.get(instrument.id)
+            if limit is not None and notional > limit * 10 ** 9:
+                return (f"notional {format_raw(notional, currency.precision)} {currency} exceeds "
+                        f"max_notional_per_order {limit}")
         account = self._cache.account_for_venue(instrument.id.venue)
         if account is not None and account.account_type == AccountType.CASH and \
                 not order.is_reduce_only:
