@@ -285,7 +285,6 @@ cdef class RiskEngine:
                             f"{instrument.get_base_currency()}")
         return None
 
-
     cdef str _check_notional_raw(self, Order order, Instrument instrument, int64_t notional):
         """`_check_notional` for a notional that fits an int64 (the same checks in C)."""
         cdef Account account
