@@ -24,6 +24,7 @@ from core.model.commands cimport SubmitOrder, TradingCommand
 from core.model.enums cimport OmsType, OrderSide
 from core.model.events cimport OrderEvent, OrderEventKind, OrderFilled, OrderSubmitted
 from core.model.events cimport PositionChanged, PositionClosed, PositionEvent, PositionOpened
+from core.model.events cimport event_id_of
 from core.model.identifiers cimport PositionId
 from core.model.instruments cimport Instrument
 from core.model.objects cimport POW10, Money, Quantity
@@ -224,7 +225,7 @@ cdef class ExecutionEngine:
             fill.order_side, fill.order_type,
             Quantity.from_raw_c(close_qty, fill.last_qty.precision), fill.last_px, fill.currency,
             Money.from_raw_c(commission_close, fill.commission.currency), fill.liquidity_side,
-            fill.id, fill.ts_event, fill.ts_init,
+            event_id_of(fill), fill.ts_event, fill.ts_init,
         )
         opening = OrderFilled.create(
             fill.trader_id, fill.strategy_id, fill.instrument_id, fill.client_order_id,

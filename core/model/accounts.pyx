@@ -33,6 +33,7 @@ from libc.stdint cimport int64_t
 from core.model.currency cimport Currency
 from core.model.enums cimport AccountType, InstrumentClass, OrderSide
 from core.model.events cimport AccountBalance, AccountState, MarginBalance, OrderFilled
+from core.model.events cimport set_event_id
 from core.model.identifiers cimport AccountId, InstrumentId
 from core.model.instruments cimport Instrument
 from core.model.objects cimport POW10, Money
@@ -217,7 +218,7 @@ cdef class Account:
         state.balances = self._balances_c()
         state.margins = self._margins_list() if self.account_type == AccountType.MARGIN else []
         state.info = {}
-        state.id = event_id
+        set_event_id(state, event_id)
         state.ts_event = ts_event
         state.ts_init = ts_event
         return state
@@ -269,7 +270,7 @@ cdef class Account:
     cdef void _record(self, AccountState state) except *:
         cdef AccountBalance balance
         cdef Py_ssize_t index
-        self._push(state.ts_event, <int64_t>state.id._hi, <int64_t>state.id._lo)
+        self._push(state.ts_event, <int64_t>state._id_hi, <int64_t>state._id_lo)
         for b in state.balances:
             balance = b
             index = 0

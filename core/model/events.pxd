@@ -1,4 +1,4 @@
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t, uint8_t, uint64_t
 
 from core.model.currency cimport Currency
 from core.model.enums cimport AccountType, LiquiditySide, OrderSide, OrderType, PositionSide
@@ -7,6 +7,23 @@ from core.model.identifiers cimport AccountId, ClientOrderId, InstrumentId, Orde
 from core.model.identifiers cimport PositionId, StrategyId, TradeId, TraderId, VenueOrderId
 from core.model.objects cimport Money, Price, Quantity
 from core.model.uuid cimport UUID4
+
+
+cdef inline void set_event_id(Event event, UUID4 event_id) noexcept:
+    """Store `event_id` (or None) in `event`."""
+    if event_id is None:
+        event._id_hi = 0
+        event._id_lo = 0
+    else:
+        event._id_hi = event_id._hi
+        event._id_lo = event_id._lo
+
+
+cdef inline UUID4 event_id_of(Event event):
+    """Return `event`'s id as a UUID4 (None if it has none)."""
+    if event._id_hi == 0 and event._id_lo == 0:
+        return None
+    return UUID4.from_ints_c(event._id_hi, event._id_lo)
 
 
 cpdef enum OrderEventKind:
@@ -27,8 +44,10 @@ cpdef enum OrderEventKind:
 
 
 cdef class Event:
-    cdef readonly UUID4 id
-    """The event's unique id."""
+    # The id's two 64-bit halves (both 0: no id); the ``id`` property builds the UUID4. A
+    # version 4 UUID never has a zero high half.
+    cdef uint64_t _id_hi
+    cdef uint64_t _id_lo
     cdef readonly int64_t ts_event
     """When the event happened (UNIX ns)."""
     cdef readonly int64_t ts_init

@@ -27,10 +27,16 @@ from core.model.enums import PositionSide as PyPositionSide
 cdef class Event:
     """Base of all events."""
 
+    @property
+    def id(self):
+        """The event's unique id (UUID4)."""
+        return event_id_of(self)
+
     def __eq__(self, other):
         if not isinstance(other, Event):
             return NotImplemented
-        return type(self) is type(other) and self.id == (<Event>other).id
+        return type(self) is type(other) and self._id_hi == (<Event>other)._id_hi and \
+            self._id_lo == (<Event>other)._id_lo
 
     def __hash__(self):
         return hash(self.id)
@@ -49,7 +55,7 @@ cdef inline void _set_order_event(
     event.client_order_id = client_order_id
     event.venue_order_id = venue_order_id
     event.account_id = account_id
-    event.id = event_id
+    set_event_id(event, event_id)
     event.ts_event = ts_event
     event.ts_init = ts_init
     event.reconciliation = reconciliation
@@ -453,7 +459,7 @@ cdef class AccountState(Event):
         self.balances = balances
         self.margins = margins
         self.info = info if info is not None else {}
-        self.id = event_id
+        set_event_id(self, event_id)
         self.ts_event = ts_event
         self.ts_init = ts_init
 

@@ -50,7 +50,8 @@ from libc.stdint cimport int64_t
 
 from core.model.enums cimport ContingencyType, LiquiditySide, OrderSide, OrderStatus
 from core.model.enums cimport OrderType, PositionSide, TimeInForce, TriggerType
-from core.model.events cimport OrderEvent, OrderEventKind, OrderFilled
+from core.model.events cimport OrderEvent, OrderEventKind, OrderFilled, event_id_of
+from core.model.events cimport set_event_id
 from core.model.events cimport OrderInitialized, OrderUpdated
 from core.model.identifiers cimport ClientOrderId, InstrumentId, OrderListId
 from core.model.identifiers cimport StrategyId, TraderId
@@ -162,7 +163,7 @@ cdef class Order:
         self.linked_order_ids = init.linked_order_ids
         self.parent_order_id = init.parent_order_id
         self.tags = init.tags
-        self.init_id = init.id
+        self.init_id = event_id_of(init)
         self.ts_init = init.ts_init
         self.ts_last = init.ts_init
         self.avg_px = 0.0
@@ -180,7 +181,7 @@ cdef class Order:
         init.strategy_id = self.strategy_id
         init.instrument_id = self.instrument_id
         init.client_order_id = self.client_order_id
-        init.id = self.init_id
+        set_event_id(init, self.init_id)
         init.ts_event = self.ts_init
         init.ts_init = self.ts_init
         init.side = self.side
@@ -592,7 +593,7 @@ cdef OrderInitialized _make_init(
     init.strategy_id = strategy_id
     init.instrument_id = instrument_id
     init.client_order_id = client_order_id
-    init.id = init_id
+    set_event_id(init, init_id)
     init.ts_event = ts_init
     init.ts_init = ts_init
     init.side = <OrderSide><int>order_side

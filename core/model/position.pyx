@@ -27,7 +27,7 @@ from libc.stdint cimport INT64_MIN, int64_t
 from core.model.currency cimport Currency
 from core.model.enums cimport OrderSide, PositionSide
 from core.model.events cimport OrderFilled, PositionChanged, PositionClosed, PositionEvent
-from core.model.events cimport PositionOpened
+from core.model.events cimport PositionOpened, set_event_id
 from core.model.instruments cimport Instrument
 from core.model.int128 cimport flt_add, flt_div_half_even, flt_mul, flt_sub, i128
 from core.model.objects cimport POW10, Money, Price, Quantity
@@ -437,7 +437,7 @@ cdef class Position:
         event.ts_opened = self.ts_opened
         event.ts_closed = self.ts_closed
         event.duration_ns = self.duration_ns
-        event.id = event_id
+        set_event_id(event, event_id)
         event.ts_event = self.ts_last
         event.ts_init = ts_init
         return event
