@@ -7,8 +7,8 @@ from core.model.events import OrderDenied, OrderSubmitted, PositionOpened
 from core.model.position import Position
 
 from core.model.identifiers import ClientOrderId
-from core.testkit import TestInstrumentProvider
 from core.model.uuid import UUID4, UUIDFactory
+from core.testkit import TestInstrumentProvider
 from tests.kit.order_events import ACCOUNT, EURUSD, STRATEGY, TRADER, EventBuilder, fill_event
 
 
