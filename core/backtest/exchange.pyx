@@ -132,9 +132,13 @@ cdef class SimulatedExchange:
         cdef TradingCommand command
         cdef OrderMatchingEngine engine
         cdef Order order
-        while self._queue and self._queue[0][0] <= ts:
+        # Compare the due time as a C int (no Python int built from `ts` per check).
+        while self._queue and <int64_t>(<tuple>self._queue[0])[0] <= ts:
             command = heapq.heappop(self._queue)[2]
-            engine = self._engines.get(command.instrument_id)
+            # A submitted order's id is the instrument's own object (RiskEngine): hits on identity.
+            engine = self._engines.get(
+                (<SubmitOrder>command).order.instrument_id
+                if command.kind == CommandKind.SUBMIT_ORDER else command.instrument_id)
             if engine is None:
                 continue
             if command.kind == CommandKind.SUBMIT_ORDER:

@@ -204,6 +204,9 @@ cdef class RiskEngine:
         instrument = self._cache.instrument(order.instrument_id)
         if instrument is None:
             return f"instrument {order.instrument_id} not found"
+        # The same id, as the instrument's own object: every later lookup keyed by it (venue,
+        # matching engine, cache, positions) then hits on identity, not a string comparison.
+        order.instrument_id = instrument.id
         reason = _check_quantity(instrument, order.quantity_raw, order.size_precision)
         if reason is not None:
             return reason
