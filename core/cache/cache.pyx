@@ -96,6 +96,11 @@ cdef class Cache:
         """Re-index `order` after an event (open/closed)."""
         if order.is_closed():
             self._orders_open.pop(order.client_order_id, None)
+            # A filled order carries its position id: the index entry is redundant from here
+            # on (`position_id_for_order` falls back to the order), so drop it to keep memory
+            # per order flat. An order closed unfilled keeps its entry (it has no other copy).
+            if order.position_id is not None:
+                self._position_for_order.pop(order.client_order_id, None)
         else:
             self._orders_open[order.client_order_id] = order
 
@@ -146,7 +151,18 @@ cdef class Cache:
         return list(self._positions_closed_snapshots)
 
     cpdef PositionId position_id_for_order(self, ClientOrderId client_order_id):
-        return self._position_for_order.get(client_order_id)
+        """Return the position id assigned to the order, or None if none is known.
+
+        Closed filled orders are answered from the order's own `position_id`.
+        """
+        cdef PositionId position_id = self._position_for_order.get(client_order_id)
+        cdef Order order
+        if position_id is not None:
+            return position_id
+        order = self._orders.get(client_order_id)
+        if order is not None and order.is_closed():
+            return order.position_id
+        return None
 
     cpdef void add_position_id_for_order(self, ClientOrderId client_order_id,
                                          PositionId position_id) except *:

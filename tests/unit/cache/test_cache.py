@@ -1,5 +1,7 @@
 """Unit tests of `Cache` (core/cache/cache.pyx): indexes of orders, positions, accounts, data."""
 
+import gc
+
 import pytest
 from core.cache.cache import Cache
 from core.model.accounts import CashAccount, MarginAccount
@@ -182,6 +184,45 @@ def test_cache_add_order_with_position_id_indexes_the_target_position(cache):
     assert cache.position_id_for_order(ClientOrderId("O-2")) is None
     cache.add_position_id_for_order(ClientOrderId("O-2"), PositionId("P-8"))
     assert cache.position_id_for_order(ClientOrderId("O-2")) == PositionId("P-8")
+
+
+def _position_index(cache):
+    # The cache's order -> position index (a C attribute, reached through the GC referents).
+    [index] = [
+        d
+        for d in gc.get_referents(cache)
+        if isinstance(d, dict) and any(isinstance(v, PositionId) for v in d.values())
+    ] or [{}]
+    return index
+
+
+def test_cache_filled_order_drops_its_index_entry_and_answers_from_the_order(cache):
+    b = EventBuilder()
+    order = b.market(coid="O-1", qty="100000")
+    cache.add_order(order, PositionId("P-7"))
+    for event in (
+        b.submitted(order),
+        b.accepted(order),
+        b.filled(order, "40000", position_id="P-7"),
+    ):
+        order.apply(event)
+        cache.update_order(order)
+    assert ClientOrderId("O-1") in _position_index(cache)
+    order.apply(b.filled(order, "60000", position_id="P-7"))
+    cache.update_order(order)
+    assert ClientOrderId("O-1") not in _position_index(cache)
+    assert cache.position_id_for_order(ClientOrderId("O-1")) == PositionId("P-7")
+
+
+def test_cache_order_closed_unfilled_keeps_its_position_id(cache):
+    b = EventBuilder()
+    order = b.limit(coid="O-1")
+    cache.add_order(order, PositionId("P-7"))
+    for event in (b.submitted(order), b.accepted(order), b.canceled(order)):
+        order.apply(event)
+        cache.update_order(order)
+    assert order.is_closed() and order.position_id is None
+    assert cache.position_id_for_order(ClientOrderId("O-1")) == PositionId("P-7")
 
 
 # -- positions ------------------------------------------------------------------------------
