@@ -1,4 +1,4 @@
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t, uint8_t, uint64_t
 
 from core.model.enums cimport ContingencyType, LiquiditySide, OrderSide, OrderStatus
 from core.model.enums cimport OrderType, PositionSide, TimeInForce, TriggerType
@@ -45,7 +45,9 @@ cdef class Order:
     cdef readonly list linked_order_ids
     cdef readonly ClientOrderId parent_order_id
     cdef readonly list tags
-    cdef readonly UUID4 init_id
+    cdef uint64_t _init_id_hi
+    cdef uint64_t _init_id_lo
+    """The OrderInitialized id as two halves (`init_id` builds the UUID4 on read)."""
     cdef readonly int64_t ts_init
     cdef readonly int64_t ts_last
     cdef readonly double avg_px

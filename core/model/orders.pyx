@@ -50,7 +50,7 @@ from libc.stdint cimport int64_t
 
 from core.model.enums cimport ContingencyType, LiquiditySide, OrderSide, OrderStatus
 from core.model.enums cimport OrderType, PositionSide, TimeInForce, TriggerType
-from core.model.events cimport OrderEvent, OrderEventKind, OrderFilled, event_id_of
+from core.model.events cimport OrderEvent, OrderEventKind, OrderFilled
 from core.model.events cimport set_event_id
 from core.model.events cimport OrderInitialized, OrderUpdated
 from core.model.identifiers cimport ClientOrderId, InstrumentId, OrderListId
@@ -163,7 +163,8 @@ cdef class Order:
         self.linked_order_ids = init.linked_order_ids
         self.parent_order_id = init.parent_order_id
         self.tags = init.tags
-        self.init_id = event_id_of(init)
+        self._init_id_hi = init._id_hi
+        self._init_id_lo = init._id_lo
         self.ts_init = init.ts_init
         self.ts_last = init.ts_init
         self.avg_px = 0.0
@@ -181,7 +182,8 @@ cdef class Order:
         init.strategy_id = self.strategy_id
         init.instrument_id = self.instrument_id
         init.client_order_id = self.client_order_id
-        set_event_id(init, self.init_id)
+        init._id_hi = self._init_id_hi
+        init._id_lo = self._init_id_lo
         init.ts_event = self.ts_init
         init.ts_init = self.ts_init
         init.side = self.side
@@ -203,6 +205,13 @@ cdef class Order:
         init.parent_order_id = self.parent_order_id
         init.tags = self.tags
         return init
+
+    @property
+    def init_id(self):
+        """The id of the order's OrderInitialized (a UUID4, built on read; None if it had none)."""
+        if self._init_id_hi == 0 and self._init_id_lo == 0:
+            return None
+        return UUID4.from_ints_c(self._init_id_hi, self._init_id_lo)
 
     @property
     def quantity(self):

@@ -1096,3 +1096,15 @@ def test_order_rebuilt_from_init_keeps_that_event(b):
     order = order_from_init(init)
 
     assert order.init_event() is init
+
+
+def test_order_init_id_is_stored_as_two_halves_and_built_on_read(b):
+    init_id = b.uuids.generate()
+    order = MarketOrder(
+        TRADER, STRATEGY, EURUSD, ClientOrderId("O-11"), OrderSide.BUY, Q("1000"), init_id, 7
+    )  # fmt: skip
+
+    # Equal to the id it was built with, but a new UUID4 per read: no object kept per order.
+    assert order.init_id == init_id and str(order.init_id) == str(init_id)
+    assert order.init_id is not order.init_id
+    assert order.init_event().id == init_id
