@@ -43,7 +43,8 @@ cdef class ArrayStream(DataStream):
     cdef int _price_precision
     cdef int _size_precision
 
-    cdef void _init_source(self, object columns, object source, int priority) except *
+    cdef void _init_source(self, object columns, object source, int price_precision,
+                           int size_precision, int priority) except *
     cdef bint _next_chunk(self) except -1
     cdef void _bind(self, object columns) except *
     cdef bint _accept(self, Py_ssize_t i) except -1

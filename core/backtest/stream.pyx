@@ -193,7 +193,10 @@ cdef class ArrayStream(DataStream):
     with the data set; ``reset()`` calls the source again.
     """
 
-    cdef void _init_source(self, object columns, object source, int priority) except *:
+    cdef void _init_source(self, object columns, object source, int price_precision,
+                           int size_precision, int priority) except *:
+        self._price_precision = price_precision
+        self._size_precision = size_precision
         if (columns is None) == (source is None):
             raise DataError("columnar data: expected either columns or a chunk source, not both")
         if source is not None and not callable(source):
@@ -287,9 +290,7 @@ cdef class BarArrayStream(ArrayStream):
     def __init__(self, BarType bar_type not None, columns, int price_precision,
                  int size_precision, int priority=0, source=None):
         self.bar_type = bar_type
-        self._price_precision = price_precision
-        self._size_precision = size_precision
-        self._init_source(columns, source, priority)
+        self._init_source(columns, source, price_precision, size_precision, priority)
 
     cdef void _bind(self, object columns) except *:
         _check_names(
@@ -343,9 +344,7 @@ cdef class QuoteArrayStream(ArrayStream):
     def __init__(self, InstrumentId instrument_id not None, columns, int price_precision,
                  int size_precision, int priority=0, source=None):
         self.instrument_id = instrument_id
-        self._price_precision = price_precision
-        self._size_precision = size_precision
-        self._init_source(columns, source, priority)
+        self._init_source(columns, source, price_precision, size_precision, priority)
 
     cdef void _bind(self, object columns) except *:
         _check_names(
@@ -391,9 +390,7 @@ cdef class TradeArrayStream(ArrayStream):
     def __init__(self, InstrumentId instrument_id not None, columns, int price_precision,
                  int size_precision, int priority=0, source=None):
         self.instrument_id = instrument_id
-        self._price_precision = price_precision
-        self._size_precision = size_precision
-        self._init_source(columns, source, priority)
+        self._init_source(columns, source, price_precision, size_precision, priority)
 
     cdef void _bind(self, object columns) except *:
         _check_names(

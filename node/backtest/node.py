@@ -237,8 +237,12 @@ def _rows_in(files: list[Path]) -> int:
 def _add_stream(engine, config, catalog, data_cls, data_config, identifier, counter) -> None:
     from core.model.data import Bar, QuoteTick, TradeTick
 
+    columnar = data_cls in (Bar, QuoteTick, TradeTick)
+    # Order book deltas and custom data have no columnar engine stream: objects, a batch at a time.
+    read = catalog.stream if columnar else catalog.stream_objects
+
     def source() -> Iterator:
-        return catalog.stream(
+        return read(
             data_cls,
             identifier,
             start=data_config.start_ns,
@@ -249,21 +253,10 @@ def _add_stream(engine, config, catalog, data_cls, data_config, identifier, coun
 
     if data_cls is Bar:
         engine.add_data(counter.wrap(source), bar_type=identifier)
-    elif data_cls in (QuoteTick, TradeTick):
+    elif columnar:
         engine.add_data(counter.wrap(source), instrument_id=identifier, data_cls=data_cls)
-    else:  # order book deltas and custom data: objects, one batch of them at a time
-
-        def objects() -> Iterator:
-            return catalog.stream_objects(
-                data_cls,
-                identifier,
-                start=data_config.start_ns,
-                end=data_config.end_ns,
-                where=data_config.filter_expr,
-                batch_size=config.chunk_size,
-            )
-
-        engine.add_data(counter.wrap(objects))
+    else:
+        engine.add_data(counter.wrap(source))
 
 
 # -- lineage and results ------------------------------------------------------------------------
