@@ -7,13 +7,23 @@ Environment switches
 --------------------
 FLOTILLA_ANNOTATE=1   write Cython's HTML annotation beside each module.
 FLOTILLA_PROFILE=1    compile with ``profile``/``linetrace`` for py-spy/cProfile and coverage.
-FLOTILLA_DEBUG=1      compile with ``-O0 -g`` and bounds checks on.
+FLOTILLA_DEBUG=1      compile with ``-O0 -g``.
+FLOTILLA_UNSAFE=1     compile with every safety check off (bounds, wraparound, None, initialisation),
+                      for measuring what the checks cost; never for a build that runs money.
+
+Safety checks are on by default: index bounds, negative-index wraparound, memoryview
+initialisation, ``None`` in typed variables (``nonecheck``), and typed extension-type arguments of
+``def``/``cpdef`` functions refuse ``None`` with ``TypeError`` unless declared ``=None`` or
+``or None`` (``allow_none_for_extension_args=False``). Hot functions whose indices are proven turn
+bounds/wraparound off locally with ``@cython.boundscheck(False)``/``@cython.wraparound(False)``
+where ``tests/benchmarks`` shows the check costs (STYLE.md).
 FLOTILLA_NO_EXT=1     install metadata only (used by the editable install after an in-place
                       build, so the extensions are not compiled twice).
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -36,15 +46,17 @@ def _extensions():
 
     profile = _flag("FLOTILLA_PROFILE")
     debug = _flag("FLOTILLA_DEBUG")
+    safe = not _flag("FLOTILLA_UNSAFE")
     directives = {
         "language_level": 3,
         "binding": False,
         "embedsignature": True,
-        "boundscheck": debug,
-        "wraparound": debug,
-        "initializedcheck": debug,
+        "boundscheck": safe,
+        "wraparound": safe,
+        "initializedcheck": safe,
         "cdivision": True,
-        "nonecheck": False,
+        "nonecheck": safe,
+        "allow_none_for_extension_args": not safe,
         "profile": profile,
         "linetrace": profile,
         "freethreading_compatible": False,
@@ -69,13 +81,25 @@ def _extensions():
                     extra_compile_args=compile_args,
                 )
             )
-    return cythonize(
+    # Cython recompiles by timestamp only: a changed directive (safety checks, profiling) or
+    # compiler flag would otherwise leave stale .c files built the old way. The stamp records
+    # the settings of the last build; a difference forces one full recompile.
+    stamp = ROOT / "build" / "cython-settings.json"
+    settings = json.dumps(
+        {"directives": directives, "macros": macros, "args": compile_args}, sort_keys=True
+    )
+    force = not stamp.exists() or stamp.read_text() != settings
+    modules = cythonize(
         extensions,
+        force=force,
         compiler_directives=directives,
         annotate=_flag("FLOTILLA_ANNOTATE"),
         nthreads=int(os.environ.get("FLOTILLA_JOBS", "2")),
         quiet=True,
     )
+    stamp.parent.mkdir(exist_ok=True)
+    stamp.write_text(settings)
+    return modules
 
 
 setup(ext_modules=_extensions())

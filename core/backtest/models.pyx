@@ -18,6 +18,8 @@ PerContractFeeModel      a fixed Money × filled quantity
 =======================  ==================================================================
 """
 
+cimport cython
+
 import random
 
 from libc.stdint cimport int64_t
@@ -132,6 +134,7 @@ cdef class FeeModel:
                                 Instrument instrument, LiquiditySide liquidity_side) except? -1:
         raise NotImplementedError(f"{type(self).__name__} must implement commission_raw")
 
+    @cython.allow_none_for_extension_args(True)
     cpdef Money get_commission(self, Order order, object fill_qty, object fill_px,
                                Instrument instrument, LiquiditySide liquidity_side):
         """Return the commission of filling `fill_qty` of `order` at `fill_px`."""

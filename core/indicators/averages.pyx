@@ -17,6 +17,7 @@ never stored or traded prices.
 | SMA       | value = mean of the last min(n, period) inputs                   | n ≥ period       |
 """
 
+cimport cython
 from cpython.mem cimport PyMem_Free, PyMem_Malloc
 
 from core.indicators.base cimport Indicator
@@ -71,6 +72,7 @@ cdef class MovingAverage(Indicator):
         self.price_type = <PriceType>price_type_c
         self.value = 0.0
 
+    @cython.allow_none_for_extension_args(True)
     cpdef void handle_quote_tick(self, QuoteTick tick):
         """Update the average with the quote price chosen by ``price_type``.
 
@@ -96,12 +98,14 @@ cdef class MovingAverage(Indicator):
                 f"or MID; construct it with price_type=PriceType.MID (or BID/ASK) to feed quotes"
             )
 
+    @cython.allow_none_for_extension_args(True)
     cpdef void handle_trade_tick(self, TradeTick tick):
         """Update the average with the trade price."""
         if tick is None:
             raise _none_input(self, "handle_trade_tick", "tick", "TradeTick")
         self.update_raw(tick.price_raw * _RAW_TO_DOUBLE)
 
+    @cython.allow_none_for_extension_args(True)
     cpdef void handle_bar(self, Bar bar):
         """Update the average with the bar's close."""
         if bar is None:

@@ -51,8 +51,8 @@ cdef object _E18 = 10 ** 18
 cdef class Account:
     """Base of accounts: balances per currency and the history of `AccountState`s."""
 
-    def __init__(self, AccountId account_id not None, account_type, Currency base_currency,
-                 list starting_balances not None):
+    def __init__(self, AccountId account_id not None, account_type,
+                 Currency base_currency or None, list starting_balances not None):
         self.id = account_id
         self.account_type = <AccountType><int>account_type
         self.base_currency = base_currency
@@ -340,7 +340,7 @@ cdef class CashAccount(Account):
     starting_balances : list[Money]
     """
 
-    def __init__(self, AccountId account_id not None, Currency base_currency,
+    def __init__(self, AccountId account_id not None, Currency base_currency or None,
                  list starting_balances not None):
         Account.__init__(self, account_id, AccountType.CASH, base_currency, starting_balances)
 
@@ -381,7 +381,7 @@ cdef class MarginAccount(Account):
         Leverage for instruments without their own (`set_leverage`); must be ≥ 1.
     """
 
-    def __init__(self, AccountId account_id not None, Currency base_currency,
+    def __init__(self, AccountId account_id not None, Currency base_currency or None,
                  list starting_balances not None, default_leverage=Decimal(1)):
         Account.__init__(self, account_id, AccountType.MARGIN, base_currency, starting_balances)
         self.default_leverage = _leverage(default_leverage, account_id)

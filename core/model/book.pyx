@@ -210,7 +210,7 @@ cdef class OrderBookDelta(Data):
         self,
         InstrumentId instrument_id not None,
         action,
-        BookOrder order,
+        BookOrder order or None,
         uint8_t flags,
         uint64_t sequence,
         int64_t ts_event,

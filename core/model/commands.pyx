@@ -73,8 +73,9 @@ cdef class ModifyOrder(TradingCommand):
 
     def __init__(self, TraderId trader_id not None, StrategyId strategy_id not None,
                  InstrumentId instrument_id not None, ClientOrderId client_order_id not None,
-                 VenueOrderId venue_order_id, Quantity quantity, Price price,
-                 Price trigger_price, UUID4 command_id not None, int64_t ts_init,
+                 VenueOrderId venue_order_id or None, Quantity quantity or None,
+                 Price price or None,
+                 Price trigger_price or None, UUID4 command_id not None, int64_t ts_init,
                  ClientId client_id=None):
         if quantity is not None and quantity.raw <= 0:
             raise ValidationError(
@@ -105,7 +106,7 @@ cdef class CancelOrder(TradingCommand):
 
     def __init__(self, TraderId trader_id not None, StrategyId strategy_id not None,
                  InstrumentId instrument_id not None, ClientOrderId client_order_id not None,
-                 VenueOrderId venue_order_id, UUID4 command_id not None, int64_t ts_init,
+                 VenueOrderId venue_order_id or None, UUID4 command_id not None, int64_t ts_init,
                  ClientId client_id=None):
         self.kind = CommandKind.CANCEL_ORDER
         self.trader_id = trader_id

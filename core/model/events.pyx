@@ -89,9 +89,10 @@ cdef class OrderInitialized(OrderEvent):
         self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
         ClientOrderId client_order_id, OrderSide side, OrderType order_type,
         Quantity quantity, TimeInForce time_in_force, bint post_only, bint reduce_only,
-        bint quote_quantity, Price price, Price trigger_price, TriggerType trigger_type,
-        int64_t expire_time_ns, ContingencyType contingency_type, OrderListId order_list_id,
-        list linked_order_ids, ClientOrderId parent_order_id, list tags, UUID4 event_id,
+        bint quote_quantity, Price price or None, Price trigger_price or None,
+        TriggerType trigger_type, int64_t expire_time_ns, ContingencyType contingency_type,
+        OrderListId order_list_id or None, list linked_order_ids or None,
+        ClientOrderId parent_order_id or None, list tags or None, UUID4 event_id or None,
         int64_t ts_init, bint reconciliation=False,
     ):
         _set_order_event(self, OrderEventKind.ORDER_INITIALIZED, trader_id, strategy_id,
@@ -125,7 +126,8 @@ cdef class OrderDenied(OrderEvent):
     """The node's RiskEngine refused the order before it reached a venue."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, str reason, UUID4 event_id, int64_t ts_init):
+                 ClientOrderId client_order_id, str reason, UUID4 event_id or None,
+                 int64_t ts_init):
         _set_order_event(self, OrderEventKind.ORDER_DENIED, trader_id, strategy_id,
                          instrument_id, client_order_id, None, None, event_id, ts_init, ts_init,
                          False)
@@ -141,7 +143,8 @@ cdef class OrderSubmitted(OrderEvent):
     """The order was sent to its venue."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, AccountId account_id, UUID4 event_id,
+                 ClientOrderId client_order_id, AccountId account_id or None,
+                 UUID4 event_id or None,
                  int64_t ts_event, int64_t ts_init):
         _set_order_event(self, OrderEventKind.ORDER_SUBMITTED, trader_id, strategy_id,
                          instrument_id, client_order_id, None, account_id, event_id, ts_event,
@@ -166,7 +169,8 @@ cdef class OrderAccepted(OrderEvent):
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
                  ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, UUID4 event_id, int64_t ts_event, int64_t ts_init,
+                 AccountId account_id or None, UUID4 event_id or None, int64_t ts_event,
+                 int64_t ts_init,
                  bint reconciliation=False):
         _set_order_event(self, OrderEventKind.ORDER_ACCEPTED, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
@@ -190,8 +194,9 @@ cdef class OrderRejected(OrderEvent):
     """The venue refused the order; ``reason`` says why."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, AccountId account_id, str reason,
-                 UUID4 event_id, int64_t ts_event, int64_t ts_init, bint due_post_only=False,
+                 ClientOrderId client_order_id, AccountId account_id or None, str reason,
+                 UUID4 event_id or None, int64_t ts_event, int64_t ts_init,
+                 bint due_post_only=False,
                  bint reconciliation=False):
         _set_order_event(self, OrderEventKind.ORDER_REJECTED, trader_id, strategy_id,
                          instrument_id, client_order_id, None, account_id, event_id, ts_event,
@@ -209,8 +214,9 @@ cdef class OrderPendingUpdate(OrderEvent):
     """A modify request was sent; the venue has not answered yet."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, UUID4 event_id, int64_t ts_event, int64_t ts_init):
+                 ClientOrderId client_order_id, VenueOrderId venue_order_id or None,
+                 AccountId account_id or None, UUID4 event_id or None, int64_t ts_event,
+                 int64_t ts_init):
         _set_order_event(self, OrderEventKind.ORDER_PENDING_UPDATE, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
                          ts_event, ts_init, False)
@@ -222,8 +228,9 @@ cdef class OrderPendingCancel(OrderEvent):
     """A cancel request was sent; the venue has not answered yet."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, UUID4 event_id, int64_t ts_event, int64_t ts_init):
+                 ClientOrderId client_order_id, VenueOrderId venue_order_id or None,
+                 AccountId account_id or None, UUID4 event_id or None, int64_t ts_event,
+                 int64_t ts_init):
         _set_order_event(self, OrderEventKind.ORDER_PENDING_CANCEL, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
                          ts_event, ts_init, False)
@@ -235,8 +242,8 @@ cdef class OrderModifyRejected(OrderEvent):
     """The venue refused a modify request; the order is unchanged."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, str reason, UUID4 event_id, int64_t ts_event,
+                 ClientOrderId client_order_id, VenueOrderId venue_order_id or None,
+                 AccountId account_id or None, str reason, UUID4 event_id or None, int64_t ts_event,
                  int64_t ts_init):
         _set_order_event(self, OrderEventKind.ORDER_MODIFY_REJECTED, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
@@ -253,8 +260,8 @@ cdef class OrderCancelRejected(OrderEvent):
     """The venue refused a cancel request; the order is unchanged."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, str reason, UUID4 event_id, int64_t ts_event,
+                 ClientOrderId client_order_id, VenueOrderId venue_order_id or None,
+                 AccountId account_id or None, str reason, UUID4 event_id or None, int64_t ts_event,
                  int64_t ts_init):
         _set_order_event(self, OrderEventKind.ORDER_CANCEL_REJECTED, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
@@ -271,9 +278,10 @@ cdef class OrderUpdated(OrderEvent):
     """The venue applied a modify: new quantity, price and/or trigger price."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, Quantity quantity not None, Price price,
-                 Price trigger_price, UUID4 event_id, int64_t ts_event, int64_t ts_init):
+                 ClientOrderId client_order_id, VenueOrderId venue_order_id or None,
+                 AccountId account_id or None, Quantity quantity not None, Price price or None,
+                 Price trigger_price or None, UUID4 event_id or None, int64_t ts_event,
+                 int64_t ts_init):
         _set_order_event(self, OrderEventKind.ORDER_UPDATED, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
                          ts_event, ts_init, False)
@@ -291,8 +299,9 @@ cdef class OrderCanceled(OrderEvent):
     """The order was canceled (by request, IOC/FOK remainder, or contingency)."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, UUID4 event_id, int64_t ts_event, int64_t ts_init,
+                 ClientOrderId client_order_id, VenueOrderId venue_order_id or None,
+                 AccountId account_id or None, UUID4 event_id or None, int64_t ts_event,
+                 int64_t ts_init,
                  bint reconciliation=False):
         _set_order_event(self, OrderEventKind.ORDER_CANCELED, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
@@ -305,8 +314,9 @@ cdef class OrderExpired(OrderEvent):
     """A GTD or DAY order reached its expiry."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, UUID4 event_id, int64_t ts_event, int64_t ts_init,
+                 ClientOrderId client_order_id, VenueOrderId venue_order_id or None,
+                 AccountId account_id or None, UUID4 event_id or None, int64_t ts_event,
+                 int64_t ts_init,
                  bint reconciliation=False):
         _set_order_event(self, OrderEventKind.ORDER_EXPIRED, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
@@ -319,8 +329,9 @@ cdef class OrderTriggered(OrderEvent):
     """A stop-limit or limit-if-touched order's trigger was hit; it now works as a limit."""
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
-                 ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, UUID4 event_id, int64_t ts_event, int64_t ts_init,
+                 ClientOrderId client_order_id, VenueOrderId venue_order_id or None,
+                 AccountId account_id or None, UUID4 event_id or None, int64_t ts_event,
+                 int64_t ts_init,
                  bint reconciliation=False):
         _set_order_event(self, OrderEventKind.ORDER_TRIGGERED, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
@@ -334,10 +345,11 @@ cdef class OrderFilled(OrderEvent):
 
     def __init__(self, TraderId trader_id, StrategyId strategy_id, InstrumentId instrument_id,
                  ClientOrderId client_order_id, VenueOrderId venue_order_id,
-                 AccountId account_id, TradeId trade_id not None, PositionId position_id,
-                 OrderSide order_side, OrderType order_type, Quantity last_qty not None,
+                 AccountId account_id, TradeId trade_id not None,
+                 PositionId position_id or None, OrderSide order_side, OrderType order_type,
+                 Quantity last_qty not None,
                  Price last_px not None, Currency currency not None, Money commission not None,
-                 LiquiditySide liquidity_side, UUID4 event_id, int64_t ts_event,
+                 LiquiditySide liquidity_side, UUID4 event_id or None, int64_t ts_event,
                  int64_t ts_init, bint reconciliation=False, dict info=None):
         _set_order_event(self, OrderEventKind.ORDER_FILLED, trader_id, strategy_id,
                          instrument_id, client_order_id, venue_order_id, account_id, event_id,
@@ -449,8 +461,8 @@ cdef class AccountState(Event):
     """A snapshot of an account's balances and margins."""
 
     def __init__(self, AccountId account_id not None, AccountType account_type,
-                 Currency base_currency, bint reported, list balances not None,
-                 list margins not None, dict info, UUID4 event_id, int64_t ts_event,
+                 Currency base_currency or None, bint reported, list balances not None,
+                 list margins not None, dict info or None, UUID4 event_id or None, int64_t ts_event,
                  int64_t ts_init):
         self.account_id = account_id
         self.account_type = account_type

@@ -86,13 +86,13 @@ cdef class Instrument(Data):
         Price price_increment not None,
         Quantity size_increment not None,
         Quantity multiplier not None,
-        Quantity lot_size,
-        Quantity max_quantity,
-        Quantity min_quantity,
-        Money max_notional,
-        Money min_notional,
-        Price max_price,
-        Price min_price,
+        Quantity lot_size or None,
+        Quantity max_quantity or None,
+        Quantity min_quantity or None,
+        Money max_notional or None,
+        Money min_notional or None,
+        Price max_price or None,
+        Price min_price or None,
         margin_init,
         margin_maint,
         maker_fee,
@@ -274,6 +274,25 @@ cdef class Instrument(Data):
         return Money(amount, currency)
 
 
+def _rebuild_instrument(cls, dict kwargs):
+    """Unpickle an instrument through its constructor, so a loaded one is validated again."""
+    return cls(**kwargs)
+
+
+cdef dict _common_kwargs(Instrument inst):
+    # The constructor arguments every instrument kind shares, for ``__reduce__``: explicit
+    # pickling instead of Cython's auto-pickle, whose generated loader refuses a ``None``
+    # state once ``allow_none_for_extension_args`` is off (setup.py's safety checks).
+    return {
+        "instrument_id": inst.id, "raw_symbol": inst.raw_symbol,
+        "price_precision": inst.price_precision, "price_increment": inst.price_increment,
+        "ts_event": inst.ts_event, "ts_init": inst.ts_init,
+        "max_quantity": inst.max_quantity, "min_quantity": inst.min_quantity,
+        "margin_init": inst.margin_init, "margin_maint": inst.margin_maint,
+        "maker_fee": inst.maker_fee, "taker_fee": inst.taker_fee, "info": inst.info,
+    }
+
+
 cdef class CurrencyPair(Instrument):
     """A spot currency pair (FX or crypto), e.g. ``EUR/USD.SIM``.
 
@@ -315,11 +334,23 @@ cdef class CurrencyPair(Instrument):
         Instrument.__init__(
             self, instrument_id, raw_symbol, asset_class, PyInstrumentClass.SPOT,
             quote_currency, False, price_precision, size_precision, price_increment,
-            size_increment, multiplier if multiplier is not None else Quantity.from_raw_c(FIXED_SCALAR, 0),
+            size_increment,
+            multiplier if multiplier is not None else Quantity.from_raw_c(FIXED_SCALAR, 0),
             lot_size, max_quantity, min_quantity, max_notional, min_notional, max_price,
             min_price, margin_init, margin_maint, maker_fee, taker_fee, ts_event, ts_init, info,
         )
         self.base_currency = base_currency
+
+    def __reduce__(self):
+        cdef dict kwargs = _common_kwargs(self)
+        kwargs.update(
+            base_currency=self.base_currency, quote_currency=self.quote_currency,
+            size_precision=self.size_precision, size_increment=self.size_increment,
+            multiplier=self.multiplier, lot_size=self.lot_size,
+            max_notional=self.max_notional, min_notional=self.min_notional,
+            max_price=self.max_price, min_price=self.min_price,
+        )
+        return (_rebuild_instrument, (type(self), kwargs))
 
     cpdef Currency get_base_currency(self):
         return self.base_currency
@@ -335,7 +366,7 @@ cdef class Equity(Instrument):
         Currency currency not None,
         int price_precision,
         Price price_increment not None,
-        Quantity lot_size,
+        Quantity lot_size or None,
         int64_t ts_event,
         int64_t ts_init,
         str isin=None,
@@ -355,6 +386,11 @@ cdef class Equity(Instrument):
             margin_maint, maker_fee, taker_fee, ts_event, ts_init, info,
         )
         self.isin = isin
+
+    def __reduce__(self):
+        cdef dict kwargs = _common_kwargs(self)
+        kwargs.update(currency=self.quote_currency, lot_size=self.lot_size, isin=self.isin)
+        return (_rebuild_instrument, (type(self), kwargs))
 
 
 cdef class CryptoPerpetual(Instrument):
@@ -399,6 +435,18 @@ cdef class CryptoPerpetual(Instrument):
         self.base_currency = base_currency
         self.settlement_currency = settlement_currency
 
+    def __reduce__(self):
+        cdef dict kwargs = _common_kwargs(self)
+        kwargs.update(
+            base_currency=self.base_currency, quote_currency=self.quote_currency,
+            settlement_currency=self.settlement_currency, is_inverse=self.is_inverse,
+            size_precision=self.size_precision, size_increment=self.size_increment,
+            multiplier=self.multiplier, lot_size=self.lot_size,
+            max_notional=self.max_notional, min_notional=self.min_notional,
+            max_price=self.max_price, min_price=self.min_price,
+        )
+        return (_rebuild_instrument, (type(self), kwargs))
+
     cpdef Currency get_base_currency(self):
         return self.base_currency
 
@@ -424,7 +472,7 @@ cdef class FuturesContract(Instrument):
         int price_precision,
         Price price_increment not None,
         Quantity multiplier not None,
-        Quantity lot_size,
+        Quantity lot_size or None,
         str underlying not None,
         int64_t activation_ns,
         int64_t expiration_ns,
@@ -454,3 +502,13 @@ cdef class FuturesContract(Instrument):
         self.underlying = underlying
         self.activation_ns = activation_ns
         self.expiration_ns = expiration_ns
+
+    def __reduce__(self):
+        cdef dict kwargs = _common_kwargs(self)
+        kwargs.update(
+            asset_class=PyAssetClass(self.asset_class), currency=self.quote_currency,
+            multiplier=self.multiplier, lot_size=self.lot_size, underlying=self.underlying,
+            activation_ns=self.activation_ns, expiration_ns=self.expiration_ns,
+            max_price=self.max_price, min_price=self.min_price,
+        )
+        return (_rebuild_instrument, (type(self), kwargs))
