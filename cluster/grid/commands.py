@@ -123,6 +123,13 @@ def register(commands) -> None:
     grid.add_argument(
         "--results", default=None, help="results folder (default .flotilla/grids/<grid name>)"
     )
+    grid.add_argument(
+        "--max-cells",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a grid of more than N cells (default: the spec's grid.max_cells, 100000)",
+    )
     grid.add_argument("--no-progress", action="store_true", help="no progress bar")
     grid.set_defaults(func=_grid_command)
 
@@ -132,7 +139,9 @@ def _grid_command(args) -> int:
 
     if args.max_parallel is not None and args.max_parallel < 1:
         raise ValidationError(f"--max-parallel {args.max_parallel} invalid, expected >= 1")
-    spec = load_grid_spec(args.config)
+    if args.max_cells is not None and args.max_cells < 1:
+        raise ValidationError(f"--max-cells {args.max_cells} invalid, expected >= 1")
+    spec = load_grid_spec(args.config, max_cells=args.max_cells)
     results_dir = Path(args.results or Path(".flotilla") / "grids" / spec.name)
     if results_dir.exists() and not results_dir.is_dir():
         raise ConfigError(f"--results {results_dir}: not a directory")
