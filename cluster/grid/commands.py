@@ -54,20 +54,23 @@ def run_grid(
         out, ray_address=ray_address, max_parallel=max_parallel, memory=memory, progress=progress
     )
     cells = spec.cells()
-    results = runner.run(cells, resume=resume)
-    ran = list(runner.ran)
-    walk_forward = None
-    all_cells = list(cells)
-    if spec.windows:
-        pairs = out_of_sample_cells(spec, results)
-        test_cells = [test for _, test in pairs]
-        results.update(runner.run(test_cells, resume=True))
-        ran += runner.ran
-        all_cells += test_cells
-        walk_forward = stitch(spec, pairs, results)
-        (out / "walk_forward.json").write_bytes(
-            msgspec.json.format(msgspec.json.encode(walk_forward))
-        )
+    try:
+        results = runner.run(cells, resume=resume)
+        ran = list(runner.ran)
+        walk_forward = None
+        all_cells = list(cells)
+        if spec.windows:
+            pairs = out_of_sample_cells(spec, results)
+            test_cells = [test for _, test in pairs]
+            results.update(runner.run(test_cells, resume=True))
+            ran += runner.ran
+            all_cells += test_cells
+            walk_forward = stitch(spec, pairs, results)
+            (out / "walk_forward.json").write_bytes(
+                msgspec.json.format(msgspec.json.encode(walk_forward))
+            )
+    finally:
+        runner.close()
     write_results(out, all_cells, results)
     diagnostics = grid_diagnostics(spec, results)
     (out / "diagnostics.json").write_text(json.dumps(diagnostics, sort_keys=True, default=str))

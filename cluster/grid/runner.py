@@ -12,6 +12,7 @@
 |                          | between runs of the same grid                                    |
 | ``timings.parquet``      | cell id, elapsed seconds, worker node, worker pid (vary per run) |
 | ``returns.parquet``      | cell id, day, daily return (for the diagnostics)                 |
+| ``ray-session.txt``      | the temp dir of the local Ray head the last driver started       |
 
 A worker killed mid-task is retried by Ray (``max_retries``); its cell arrives once, because
 the driver keys results by cell id. A cell that raises is recorded with its error.
@@ -32,6 +33,7 @@ import msgspec
 
 from cluster.grid.cell import CellResult, InMemoryData, run_cell
 from cluster.grid.spec import GridCell
+from cluster.grid.warden import Warden, start_warden
 from core.errors import FlotillaError, ValidationError
 from node.config import config_to_dict
 
@@ -72,8 +74,9 @@ class GridRunner:
     ----------
     results_dir : str or Path
     ray_address : str, optional
-        An existing cluster (``"ray://host:10001"`` or ``"host:6379"``); default: start a
-        local Ray with the dashboard off.
+        An existing cluster (``"ray://host:10001"`` or ``"host:6379"``); default: a local Ray
+        head (dashboard off, 127.0.0.1) run by a `cluster.grid.warden` that stops it when
+        this process ends, however it ends (call `close` to stop it sooner).
     max_parallel : int, optional
         Cells in flight at once (default: the cluster's CPUs).
     memory : InMemoryData, optional
@@ -105,6 +108,7 @@ class GridRunner:
         self.max_retries = max_retries
         self.progress = progress
         self.ran: list[str] = []
+        self._warden: Warden | None = None
 
     # -- Ray --------------------------------------------------------------------------------
 
@@ -114,18 +118,33 @@ class GridRunner:
         if ray.is_initialized():
             return ray
         pythonpath = os.pathsep.join(p for p in [_REPO_ROOT, os.environ.get("PYTHONPATH", "")] if p)
+        runtime_env = {"env_vars": {"PYTHONPATH": pythonpath}}
         if self.ray_address:
             ray.init(address=self.ray_address, log_to_driver=False)
-        else:
-            ray.init(
-                num_cpus=self.max_parallel or os.cpu_count(),
-                include_dashboard=False,
-                dashboard_host="127.0.0.1",
-                _temp_dir=tempfile.mkdtemp(prefix="ray-", dir="/tmp"),
-                runtime_env={"env_vars": {"PYTHONPATH": pythonpath}},
-                log_to_driver=False,
-            )
+            return ray
+        # A local head run by a warden that reaps it when this process ends, even by SIGKILL
+        # (see cluster.grid.warden). /tmp, not the results folder: Ray's socket paths must
+        # stay short.
+        temp_dir = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+        (self.results_dir / "ray-session.txt").write_text(temp_dir + "\n")
+        self._warden = start_warden(temp_dir, self.max_parallel or os.cpu_count() or 1)
+        ray.init(
+            address=self._warden.address,
+            _node_ip_address="127.0.0.1",
+            runtime_env=runtime_env,
+            log_to_driver=False,
+        )
         return ray
+
+    def close(self) -> None:
+        """Disconnect from Ray and stop the local head this runner started (if any)."""
+        if self._warden is None:
+            return
+        import ray
+
+        ray.shutdown()
+        self._warden.close()
+        self._warden = None
 
     # -- running ----------------------------------------------------------------------------
 
