@@ -24,6 +24,7 @@ def run_grid(
     ray_address: str | None = None,
     max_parallel: int | None = None,
     resume: bool = False,
+    force: bool = False,
     verify: int = 0,
     progress: bool = True,
     memory=None,
@@ -40,7 +41,7 @@ def run_grid(
     import msgspec
 
     from cluster.grid.report import grid_diagnostics, write_report
-    from cluster.grid.runner import GridRunner, write_results
+    from cluster.grid.runner import GridRunner, clear_results, write_results
     from cluster.grid.walkforward import cell_statistic, out_of_sample_cells, select_best, stitch
     from node.config import import_path
 
@@ -48,8 +49,12 @@ def run_grid(
         raise ValidationError(f"--verify {verify} invalid, expected a number of cells >= 0")
     if memory is None and spec.grid.memory_data:
         memory = import_path(spec.grid.memory_data, "function")()
+    if resume and force:
+        raise ValidationError("--resume and --force: expected one of them (go on, or start over)")
     out = Path(results_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if force:
+        clear_results(out)
     runner = GridRunner(
         out, ray_address=ray_address, max_parallel=max_parallel, memory=memory, progress=progress
     )
@@ -117,6 +122,11 @@ def register(commands) -> None:
         "--resume", action="store_true", help="run only the cells missing from --results"
     )
     grid.add_argument(
+        "--force",
+        action="store_true",
+        help="start over: delete the cell results a previous run stored in --results",
+    )
+    grid.add_argument(
         "--verify",
         type=int,
         default=0,
@@ -154,6 +164,7 @@ def _grid_command(args) -> int:
         ray_address=args.ray_address,
         max_parallel=args.max_parallel,
         resume=args.resume,
+        force=args.force,
         verify=args.verify,
         progress=not args.no_progress,
     )

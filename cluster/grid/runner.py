@@ -21,6 +21,7 @@ the driver keys results by cell id. A cell that raises is recorded with its erro
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -34,10 +35,16 @@ import msgspec
 from cluster.grid.cell import CellResult, InMemoryData, run_cell
 from cluster.grid.spec import GridCell
 from cluster.grid.warden import Warden, start_warden
-from core.errors import FlotillaError, ValidationError
+from core.errors import DataError, FlotillaError, ValidationError
 from node.config import config_to_dict
 
-__all__ = ["GridRunner", "GridVerificationError", "load_cell_results", "results_frame"]
+__all__ = [
+    "GridRunner",
+    "GridVerificationError",
+    "clear_results",
+    "load_cell_results",
+    "results_frame",
+]
 
 _REPO_ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -63,8 +70,49 @@ def load_cell_results(results_dir: str | Path) -> dict[str, CellResult]:
     if not cells_dir.is_dir():
         return out
     for path in sorted(cells_dir.glob("*.json")):
-        out[path.stem] = msgspec.json.decode(path.read_bytes(), type=CellResult)
+        try:
+            result = msgspec.json.decode(path.read_bytes(), type=CellResult)
+        except msgspec.DecodeError as err:  # ValidationError is a DecodeError
+            raise DataError(
+                f"{path}: corrupt stored cell result ({err}), expected a cell written by "
+                f"flotilla grid; delete the file to run that cell again with --resume, or run "
+                f"the grid again with --force"
+            ) from err
+        if result.cell_id != path.stem:
+            raise DataError(
+                f"{path}: stored cell result of cell {result.cell_id[:12]!r}, expected "
+                f"{path.stem[:12]!r} (its file name); delete the file to run that cell again "
+                f"with --resume, or run the grid again with --force"
+            )
+        out[path.stem] = result
     return out
+
+
+# What a grid run writes into its results folder, and so what --force may delete there.
+_RESULT_FILES = (
+    "results.parquet",
+    "timings.parquet",
+    "returns.parquet",
+    "walk_forward.json",
+    "diagnostics.json",
+    "report.html",
+    "ray-session.txt",
+)
+
+
+def clear_results(results_dir: str | Path) -> None:
+    """Delete what a grid run wrote into `results_dir` (``--force``); nothing else."""
+    out = Path(results_dir)
+    cells_dir = out / "cells"
+    if cells_dir.is_dir():
+        for path in cells_dir.glob("*.json"):
+            path.unlink()
+        for path in cells_dir.glob(".*.json.tmp-*"):
+            path.unlink()
+    for path in out.glob("submitted-*.txt"):
+        path.unlink()
+    for name in _RESULT_FILES:
+        (out / name).unlink(missing_ok=True)
 
 
 class GridRunner:
@@ -133,6 +181,7 @@ class GridRunner:
             _node_ip_address="127.0.0.1",
             runtime_env=runtime_env,
             log_to_driver=False,
+            logging_level=logging.WARNING,  # not "connecting to..." on every run
         )
         return ray
 
@@ -170,7 +219,7 @@ class GridRunner:
         if stored and not resume and wanted & set(stored):
             raise ValidationError(
                 f"results folder {self.results_dir} already holds {len(stored)} cell results, "
-                f"expected --resume to go on or another --results folder"
+                f"expected --resume to go on, --force to start over or another --results folder"
             )
         cells_dir.mkdir(parents=True, exist_ok=True)
         results = {k: v for k, v in stored.items() if k in wanted}
