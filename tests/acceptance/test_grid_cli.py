@@ -10,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from cluster.grid.cell import run_cell
 from cluster.grid.spec import load_grid_spec
 from tests.kit.browser import plotly_charts_drawn
-from tests.kit.grid import memory_data
+from tests.kit.grid import BAR_TYPE, memory_data, memory_data_two_weeks
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,7 +82,9 @@ def flotilla(*args, timeout=180):
 @pytest.mark.timeout(180)
 def test_grid_cli_walk_forward_report_and_verify(tmp_path, browser):
     spec_path = tmp_path / "wf.toml"
-    spec_path.write_text(WALK_FORWARD + TEMPLATE)
+    bounds = tmp_path / "bounds"
+    bounds.mkdir()
+    spec_path.write_text(WALK_FORWARD + TEMPLATE + f'bounds_dir = "{bounds}"\n')
     out = tmp_path / "out"
     done = flotilla("grid", str(spec_path), "--results", str(out), "--verify", "2", "--no-progress")
     assert done.returncode == 0, done.stderr
@@ -101,6 +104,41 @@ def test_grid_cli_walk_forward_report_and_verify(tmp_path, browser):
         assert step["in_sample"] == best["USD PnL (total)"]
         test = table[table["cell_id"] == step["test_cell_id"]].iloc[0]
         assert test["role"] == "test" and step["out_of_sample"] == test["USD PnL (total)"]
+    # Each cell saw exactly its own window, both bounds inclusive on ts_init: the 1-minute
+    # bars (stamped at their close, from 00:01 on the first day) from the first stamped at or
+    # after the window's start to the last stamped at or before its end. The windows differ
+    # (rolling by 2 days), so a cell run on another window cannot pass.
+    ts = np.asarray(memory_data_two_weeks().streams[BAR_TYPE]["ts_init"])
+
+    def bars(start, end):
+        inside = ts[(ts >= start) & (ts <= end)]
+        return int(inside[0]), int(inside[-1])
+
+    seen = {}
+    for name in os.listdir(bounds):
+        fast, slow, first, last = (int(x) for x in name.split("-"))
+        seen.setdefault((fast, slow), set()).add((first, last))
+    expected = {}
+    for cell in spec.cells():
+        w = spec.windows[cell.window]
+        assert (cell.config.start, cell.config.end) == (w.train_start, w.train_end)
+        key = (cell.params["fast_ema_period"], cell.params["slow_ema_period"])
+        expected.setdefault(key, set()).add(bars(w.train_start, w.train_end))
+    for step in wf["steps"]:
+        key = (step["params"]["fast_ema_period"], step["params"]["slow_ema_period"])
+        expected[key].add(bars(step["test_start"], step["test_end"]))
+        w = spec.windows[step["window"]]
+        assert (step["test_start"], step["test_end"]) == (w.test_start, w.test_end)
+    assert seen == expected
+    minute = 60_000_000_000
+    first_window = spec.windows[0]
+    assert bars(first_window.train_start, first_window.train_end) == (
+        first_window.train_start + minute,  # no bar closes at 2024-01-01T00:00
+        first_window.train_end + 1 - minute,
+    )
+    for w in spec.windows[1:]:  # a bar closes on every later window's start
+        assert bars(w.train_start, w.train_end) == (w.train_start, w.train_end + 1 - minute)
+    assert len({span for spans in seen.values() for span in spans}) == 2 * len(spec.windows)
     # The stitched series is the test cells' daily returns, in window order.
     assert len(wf["stitched_returns"]) == sum(
         len(pd.read_parquet(out / "returns.parquet").query("cell_id == @s['test_cell_id']"))
