@@ -54,6 +54,7 @@ __all__ = ["CatalogEntry", "ParquetDataCatalog"]
 
 _FILE_RE = re.compile(r"^(\d+)-(\d+)\.parquet$")
 _RAW_MAX = 9_223_372_036_000_000_000
+_NS_MAX = 2**63 - 1
 ROW_GROUP_ROWS = 65_536
 """Rows per Parquet row group: the unit a streaming read decodes at a time."""
 MAX_FILE_ROWS = 10_000_000
@@ -84,7 +85,13 @@ def to_ns(value, name: str = "time") -> int | None:
         return None
     if isinstance(value, bool):
         raise DataError(f"{name} {value!r} invalid, expected int nanoseconds or an ISO time")
+    out_of_range = DataError(
+        f"{name} {value!r} out of range, expected 1970-01-01T00:00:00Z to "
+        f"2262-04-11T23:47:16.854775807Z (int64 UNIX nanoseconds)"
+    )
     if isinstance(value, int | np.integer):
+        if not 0 <= int(value) <= _NS_MAX:
+            raise out_of_range
         return int(value)
     if isinstance(value, str | datetime | pd.Timestamp | np.datetime64):
         try:
@@ -96,7 +103,14 @@ def to_ns(value, name: str = "time") -> int | None:
         if ts is pd.NaT:
             raise DataError(f"{name} {value!r} invalid, expected a time")
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        return int(ts.value)
+        try:
+            # Timestamp.value raises (rather than wraps) beyond 2262 at any resolution.
+            ns = int(ts.as_unit("ns").value)
+        except (OverflowError, ValueError) as err:
+            raise out_of_range from err
+        if ns < 0:
+            raise out_of_range
+        return ns
     raise DataError(
         f"{name} {value!r} of type {type(value).__name__} invalid, expected int nanoseconds, "
         f"an ISO string or a pandas Timestamp"
