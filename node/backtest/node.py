@@ -229,9 +229,9 @@ def build_engine(
 
 
 def _rows_in(files: list[Path]) -> int:
-    import pyarrow.parquet as pq
+    from node.persistence.catalog import file_rows
 
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    return sum(file_rows(f) for f in files)
 
 
 def _add_stream(engine, config, catalog, data_cls, data_config, identifier, counter) -> None:
