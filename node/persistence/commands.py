@@ -10,7 +10,9 @@
 
 An import needs its instrument in the catalog (for the precisions). Rejected rows are printed
 (row, column, value, reason) to stderr and the accepted rows are written; with ``--strict``
-nothing is written when a row is rejected and the command fails.
+nothing is written when a row is rejected and the command fails. Exact duplicate rows are
+counted and the first printed; ``--duplicates keep|drop|error`` (default keep) decides what
+happens to them.
 """
 
 from __future__ import annotations
@@ -102,6 +104,14 @@ def register(commands) -> None:
     )
     imp.add_argument(
         "--strict", action="store_true", help="write nothing and fail if any row is rejected"
+    )
+    imp.add_argument(
+        "--duplicates",
+        choices=["keep", "drop", "error"],
+        default="keep",
+        help="exact duplicate rows (every stored column equal to an earlier row's): keep them "
+        "(default: identical repeated updates are real in some feeds), drop them (reported as "
+        "rejected rows), or fail and write nothing; always counted and the first ones printed",
     )
     imp.add_argument(
         "--show-rejects", type=int, default=20, metavar="N", help="rejections printed (20)"
@@ -234,8 +244,9 @@ def _import(args) -> int:
             time_format=args.time_format,
             ts_init_delta=args.ts_init_delta,
             on_rows=lambda n: progress.advance(task, n),
+            duplicates=args.duplicates,
         )
-    if report:
+    if report or report.duplicates:
         print(report.format(limit=args.show_rejects), file=sys.stderr)
         if args.strict:
             raise DataError(

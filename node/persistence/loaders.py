@@ -31,7 +31,13 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from core.errors import DataError
-from node.persistence.wranglers import Rejection, RejectReport, check_tz
+from node.persistence.wranglers import (
+    Rejection,
+    RejectReport,
+    apply_duplicates,
+    check_duplicates,
+    check_tz,
+)
 
 __all__ = ["count_rows", "load", "parse_mapping", "read_chunks"]
 
@@ -277,6 +283,7 @@ def load(
     time_format: str | None = None,
     ts_init_delta: int = 0,
     on_rows: Callable[[int], None] | None = None,
+    duplicates: str = "keep",
 ) -> tuple[pa.Table, RejectReport]:
     """Read a CSV or Parquet file through `wrangler`; return the accepted rows and the report.
 
@@ -290,6 +297,9 @@ def load(
         As `QuoteTickDataWrangler.process_table`.
     on_rows : callable, optional
         Called with the number of rows after each chunk (progress).
+    duplicates : {"keep", "drop", "error"}, default "keep"
+        Exact duplicate rows anywhere in the file (not only within a chunk), as
+        `QuoteTickDataWrangler.process_table`; ``report.duplicates`` lists them by line.
 
     Raises
     ------
@@ -297,30 +307,37 @@ def load(
         If the file cannot be read, the mapping or tz is invalid, or a column is missing.
     """
     check_tz(tz)
+    check_duplicates(duplicates)
     path = Path(path)
     is_csv = _format(path) == "csv"
     tables = []
+    rows = []
     report = RejectReport()
     malformed: list[Rejection] = []
     ordinal = 0
+    columns: list[str] = []
     for frame, bad in read_chunks(path, mapping, wrangler.accepted_names()):
         malformed += bad
+        columns = [str(c) for c in frame.columns]
         if len(frame):
-            table, chunk = wrangler.process_table(
+            table, chunk, chunk_rows = wrangler._process(
                 frame,
-                ts_init_delta=ts_init_delta,
-                tz=tz,
-                ts_unit=ts_unit,
-                time_format=time_format,
-                first_row=ordinal if is_csv else ordinal + 1,
+                ts_init_delta,
+                tz,
+                ts_unit,
+                time_format,
+                ordinal if is_csv else ordinal + 1,
             )
             tables.append(table)
+            rows.append(chunk_rows)
             report.extend(chunk)
             ordinal += len(frame)
         if on_rows is not None:
             on_rows(len(frame) + len(bad))
+    rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     if is_csv:
         report = _to_lines(report, malformed)
+        rows = _lines(rows, malformed)
     if mapping:  # report the file's own column names
         source = {target: src for src, target in mapping.items()}
         report = RejectReport(
@@ -334,7 +351,9 @@ def load(
         table = wrangler.process_table(pd.DataFrame({n: [] for n in _empty_columns(wrangler)}))[0]
     else:
         table = pa.concat_tables(tables)
-    return table, report
+    keys = wrangler.duplicate_keys(columns)
+    owner = f"file {path}: {type(wrangler).__name__} {wrangler.identifier}"
+    return apply_duplicates(table, rows, report, duplicates, keys, owner)
 
 
 def _empty_columns(wrangler) -> list[str]:
@@ -345,13 +364,20 @@ def _empty_columns(wrangler) -> list[str]:
     return names
 
 
+def _lines(ordinals: np.ndarray, skipped_lines: list[Rejection]) -> np.ndarray:
+    """Return the file lines of valid-row ordinals (0-based), given the lines not parsed."""
+    skipped = np.array(sorted(r.row for r in skipped_lines), dtype=np.int64)
+    # The k-th valid row is on line 2 + k + (skipped lines before it).
+    shifted = skipped - np.arange(len(skipped)) - 2
+    ordinals = np.asarray(ordinals, dtype=np.int64)
+    return 2 + ordinals + np.searchsorted(shifted, ordinals, side="right")
+
+
 def _to_lines(report: RejectReport, malformed: list[Rejection]) -> RejectReport:
     """Renumber a CSV report: valid-row ordinals (0-based) become file line numbers."""
-    skipped = np.array(sorted(r.row for r in malformed), dtype=np.int64)
-    # The k-th valid row is on line 2 + k + (malformed lines before it).
-    shifted = skipped - np.arange(len(skipped)) - 2
-    items = []
-    for r in report.rejections:
-        j = int(np.searchsorted(shifted, r.row, side="right"))
-        items.append(Rejection(2 + r.row + j, r.column, r.value, r.reason))
+    lines = _lines([r.row for r in report.rejections], malformed)
+    items = [
+        Rejection(int(line), r.column, r.value, r.reason)
+        for line, r in zip(lines, report.rejections, strict=True)
+    ]
     return RejectReport(report.total + len(malformed), items + malformed)

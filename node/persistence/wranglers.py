@@ -55,6 +55,8 @@ __all__ = [
     "RejectReport",
     "Rejection",
     "TradeTickDataWrangler",
+    "apply_duplicates",
+    "check_duplicates",
     "check_tz",
 ]
 
@@ -89,6 +91,9 @@ class RejectReport:
     def __init__(self, total: int = 0, rejections: list[Rejection] | None = None) -> None:
         self.total = total
         self.rejections: list[Rejection] = sorted(rejections or [])
+        self.duplicates: list[tuple[int, int]] = []
+        """(row, the earlier row it repeats) of every exact duplicate row found."""
+        self.duplicates_action = "keep"
 
     @property
     def rejected(self) -> int:
@@ -124,7 +129,17 @@ class RejectReport:
                 lines.append(f"{r.row:>8}  {r.column:<14} {value:<24} {r.reason}")
         if limit is not None and len(self.rejections) > limit:
             lines.append(f"... and {len(self.rejections) - limit} more")
+        if self.duplicates:
+            lines.append(self.format_duplicates())
         return "\n".join(lines)
+
+    def format_duplicates(self, limit: int = 10) -> str:
+        """Return one line: the count of exact duplicate rows, what was done, the first rows."""
+        n = len(self.duplicates)
+        done = {"keep": "kept", "drop": "dropped"}.get(self.duplicates_action, "refused")
+        first = ", ".join(f"row {r} = row {f}" for r, f in self.duplicates[:limit])
+        more = f", ... and {n - limit} more" if n > limit else ""
+        return f"{n} exact duplicate row(s) {done} (duplicates={self.duplicates_action!r}): {first}{more}"
 
 
 def check_tz(tz: str) -> str:
@@ -455,6 +470,67 @@ def _parse_time(
     return np.where(rejects.bad, 0, out).astype(np.int64)
 
 
+DUPLICATES = ("keep", "drop", "error")
+
+
+def check_duplicates(duplicates: str) -> str:
+    """Return `duplicates` if it is a known mode.
+
+    Raises
+    ------
+    DataError
+        If it is not one of keep, drop, error.
+    """
+    if duplicates not in DUPLICATES:
+        raise DataError(
+            f"duplicates {duplicates!r} unknown, expected one of {', '.join(DUPLICATES)}"
+        )
+    return duplicates
+
+
+def apply_duplicates(
+    table: pa.Table, rows: np.ndarray, report: RejectReport, duplicates: str, keys, owner: str
+) -> tuple[pa.Table, RejectReport]:
+    """Find the exact duplicate rows of `table` (equal in every `keys` column to an earlier
+    row), record them in `report` and keep, drop or refuse them as `duplicates` says.
+
+    `rows` holds the reported number of each row of `table` (data row or file line).
+
+    Raises
+    ------
+    DataError
+        With ``duplicates="error"``, if there is any (the message gives the count and first
+        rows).
+    """
+    check_duplicates(duplicates)
+    n = table.num_rows
+    if n < 2:
+        return table, report
+    frame = pd.DataFrame({k: table.column(k).to_numpy(zero_copy_only=False) for k in keys})
+    repeated = frame.duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return table, report
+    group = frame.groupby(list(keys), sort=False).ngroup().to_numpy()
+    first_of_group = np.full(group.max() + 1, n, dtype=np.int64)
+    np.minimum.at(first_of_group, group, np.arange(n))
+    first = np.asarray(rows)[first_of_group[group]]
+    pairs = [(int(r), int(f)) for r, f in zip(rows[repeated], first[repeated], strict=True)]
+    report.duplicates = pairs
+    report.duplicates_action = duplicates
+    if duplicates == "error":
+        raise DataError(
+            f"{owner}: {report.format_duplicates()}; expected none. Pass duplicates 'keep' "
+            f"or 'drop' (flotilla catalog import --duplicates keep|drop) to import them"
+        )
+    if duplicates == "drop":
+        table = table.filter(pa.array(~repeated))
+        report.rejections = sorted(
+            report.rejections
+            + [Rejection(r, "*", "", f"exact duplicate of row {f} (dropped)") for r, f in pairs]
+        )
+    return table, report
+
+
 class _Wrangler:
     """Shared machinery; subclasses define the columns and the row checks."""
 
@@ -543,6 +619,7 @@ class _Wrangler:
         ts_unit: str = "ns",
         time_format: str | None = None,
         first_row: int = 1,
+        duplicates: str = "keep",
     ) -> tuple[pa.Table, RejectReport]:
         """Return the valid rows as a catalog table and a report of the rejected rows.
 
@@ -559,12 +636,40 @@ class _Wrangler:
             A ``strftime`` format for text times (default ISO 8601).
         first_row : int, default 1
             The row number the first row is reported as.
+        duplicates : {"keep", "drop", "error"}, default "keep"
+            What to do with exact duplicate rows (every catalog column equal to an earlier
+            accepted row's; a ``trade_id`` made from the row number is not compared): keep
+            them, drop them (each becomes a rejection naming the row it repeats), or raise.
+            They are always counted in ``report.duplicates``. The default keeps them because
+            identical consecutive updates are real in some feeds (a venue publishing at ms
+            resolution repeats an unchanged quote); the report makes them visible either way.
 
         Raises
         ------
         DataError
-            If a required column is missing, or tz or ts_unit is unknown.
+            If a required column is missing, tz, ts_unit or duplicates is unknown, or there
+            are duplicates and ``duplicates="error"``.
         """
+        check_duplicates(duplicates)
+        table, report, rows = self._process(
+            data, ts_init_delta, tz, ts_unit, time_format, first_row
+        )
+        names = data.column_names if isinstance(data, pa.Table | pa.RecordBatch) else data.columns
+        keys = self.duplicate_keys([str(c) for c in names])
+        return apply_duplicates(table, rows, report, duplicates, keys, self._owner())
+
+    def _owner(self) -> str:
+        return f"{type(self).__name__} {self.identifier}"
+
+    def duplicate_keys(self, input_columns) -> list[str]:
+        """Return the catalog columns two rows must share to be exact duplicates."""
+        names = list(SCHEMAS[self.kind].names)
+        if "trade_id" in names and not any(a in input_columns for a in self.fields["trade_id"]):
+            names.remove("trade_id")  # made from the row number: never equal
+        return names
+
+    def _process(self, data, ts_init_delta, tz, ts_unit, time_format, first_row):
+        """`process_table` without the duplicates step; also return the accepted rows' numbers."""
         check_tz(tz)
         if ts_unit not in _TS_UNITS:
             raise DataError(f"ts_unit {ts_unit!r} unknown, expected one of {', '.join(_TS_UNITS)}")
@@ -583,7 +688,8 @@ class _Wrangler:
         arrays = [pa.array(np.asarray(out[name])[keep]) for name in SCHEMAS[self.kind].names]
         table = pa.table(arrays, schema=SCHEMAS[self.kind])
         table = table.replace_schema_metadata(self._metadata())
-        return table, RejectReport(len(df), rejects.items)
+        rows = first_row + np.flatnonzero(keep)
+        return table, RejectReport(len(df), rejects.items), rows
 
     def _columns(self, df: pd.DataFrame) -> dict[str, tuple[str, pd.Series | None]]:
         out = {}
