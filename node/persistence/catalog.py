@@ -560,6 +560,7 @@ class ParquetDataCatalog:
         end=None,
         where: str | None = None,
         batch_size: int = 65_536,
+        max_backwards: int | None = 0,
     ) -> Iterator[pa.RecordBatch]:
         """Yield the record batches of one stream in ``ts_init`` order.
 
@@ -567,24 +568,37 @@ class ParquetDataCatalog:
         Timestamps, naive = UTC) that match `where` are yielded. Files outside the range are
         not opened; a file is read one batch (at most `batch_size` rows) at a time.
 
+        Rows whose ``ts_init`` is below an earlier row's ("going backwards") are counted as
+        they are read; one more than `max_backwards` (default 0) raises. The catalog writes
+        every file sorted and no two files overlap, so such a row means a damaged or foreign
+        file, not market noise: by default it fails the read (and the backtest reading it)
+        instead of leaving the engine to drop rows silently. A positive value tolerates that
+        many (the engine drops and counts them); None tolerates any.
+
         Raises
         ------
         DataError
-            If the catalog does not exist, the expression is invalid, or a file has another
-            layout than its kind.
+            If the catalog does not exist, the expression is invalid, a file has another
+            layout than its kind or is unreadable, files overlap, or more than `max_backwards`
+            rows go backwards (the message gives the count and the first ones).
         """
         kind = kind_of(data_cls)
         lo, hi = to_ns(start, "start"), to_ns(end, "end")
         if batch_size < 1:
             raise DataError(f"batch_size {batch_size} invalid, expected >= 1")
-        ranges = self._ranges_checked(kind, str(identifier))
-        return self._stream(kind, ranges, lo, hi, where, batch_size)
+        _check_max_backwards(max_backwards)
+        identifier = str(identifier)
+        ranges = self._ranges_checked(kind, identifier)
+        order = _OrderCheck(self.path, kind, identifier, max_backwards)
+        return self._stream(kind, ranges, lo, hi, where, batch_size, order)
 
     def _ranges_checked(self, kind: str, identifier: str):
         self._check_exists()
         return self._ranges(self._dir(kind, identifier))
 
-    def _stream(self, kind, ranges, lo, hi, where, batch_size) -> Iterator[pa.RecordBatch]:
+    def _stream(
+        self, kind, ranges, lo, hi, where, batch_size, order: _OrderCheck
+    ) -> Iterator[pa.RecordBatch]:
         compiled = None
         for s, e, path in ranges:
             if (lo is not None and e < lo) or (hi is not None and s > hi):
@@ -611,6 +625,7 @@ class ParquetDataCatalog:
                 condition = cond if condition is None else condition & cond
             for batch in _batches(path, parquet, batch_size):
                 if condition is None:
+                    order.check(batch, path)
                     yield batch
                     continue
                 ts = batch.column("ts_init")
@@ -622,6 +637,7 @@ class ParquetDataCatalog:
                     raise DataError(f"filter {where!r}: cannot be evaluated: {err}") from err
                 for out in filtered.combine_chunks().to_batches():
                     if out.num_rows:
+                        order.check(out, path)
                         yield out
             parquet.close()
 
@@ -633,6 +649,7 @@ class ParquetDataCatalog:
         end=None,
         where: str | None = None,
         batch_size: int = 65_536,
+        max_backwards: int | None = 0,
     ) -> Iterator[list]:
         """Yield the data objects of one stream, a list per record batch, in ``ts_init`` order
         (for types without a columnar engine stream: order book deltas, custom data).
@@ -644,7 +661,7 @@ class ParquetDataCatalog:
         """
         kind = kind_of(data_cls)
         identifier = str(identifier)
-        batches = self.stream(data_cls, identifier, start, end, where, batch_size)
+        batches = self.stream(data_cls, identifier, start, end, where, batch_size, max_backwards)
         meta = self.metadata(data_cls, identifier)
         cls = data_cls if kind.startswith(CUSTOM_PREFIX) else None
         for batch in batches:
@@ -675,8 +692,9 @@ class ParquetDataCatalog:
                 continue
             meta = _decode_metadata(self._schema(ranges[0][2]))
             cls = data_cls if kind.startswith(CUSTOM_PREFIX) else None
+            order = _OrderCheck(self.path, kind, identifier, 0)
             for batch in self._stream(
-                kind, ranges, to_ns(start, "start"), to_ns(end, "end"), where, 65_536
+                kind, ranges, to_ns(start, "start"), to_ns(end, "end"), where, 65_536, order
             ):
                 out += table_to_objects(kind, identifier, batch, meta, cls)
         if len(ids) > 1:
@@ -746,6 +764,52 @@ class ParquetDataCatalog:
 
 
 _TEMP_SUFFIX = ".tmp"
+
+
+def _check_max_backwards(value) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise DataError(f"max_backwards {value!r} invalid, expected an int >= 0 or None")
+
+
+class _OrderCheck:
+    """Counts the rows of one stream whose ``ts_init`` is below an earlier row's, as read."""
+
+    EXAMPLES = 5
+
+    def __init__(self, catalog: Path, kind: str, identifier: str, limit: int | None) -> None:
+        self.catalog = catalog
+        self.what = f"{kind} {identifier}"
+        self.limit = limit
+        self.last = -1
+        self.count = 0
+        self.examples: list[tuple[str, int, int]] = []
+
+    def check(self, batch: pa.RecordBatch, path: Path) -> None:
+        ts = batch.column("ts_init").to_numpy()
+        if not ts.size:
+            return
+        highest = np.maximum.accumulate(ts)
+        before = np.empty_like(ts)  # the highest ts_init read before each row
+        before[0] = self.last
+        np.maximum(highest[:-1], self.last, out=before[1:])
+        back = np.flatnonzero(ts < before)
+        if back.size:
+            self.count += int(back.size)
+            for i in back[: self.EXAMPLES - len(self.examples)]:
+                self.examples.append((path.name, int(ts[i]), int(before[i])))
+            if self.limit is not None and self.count > self.limit:
+                first = "; ".join(
+                    f"{name}: ts_init {t} ({_iso(t)}) after {b} ({_iso(b)})"
+                    for name, t, b in self.examples
+                )
+                raise DataError(
+                    f"catalog {self.catalog}: {self.what}: {self.count} row(s) going backwards "
+                    f"in time (ts_init below an earlier row's) so far, more than max_backwards "
+                    f"{self.limit}; first: {first}. Expected each file sorted by ts_init: "
+                    f"re-import the file (or allow some with max_backwards / "
+                    f"flotilla backtest --max-backwards N; the engine drops and counts them)"
+                )
+        self.last = max(self.last, int(highest[-1]))
 
 
 def _overlaps(ranges: list[tuple[int, int, Path]]) -> list[tuple[tuple, tuple]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from core.errors import DataError
@@ -151,3 +152,28 @@ def test_catalog_refused_write_leaves_no_empty_stream_directory(catalog):
         catalog.write_data([bar, *overlapping])
     assert catalog.identifiers(Bar) == []
     assert not (catalog.path / "data" / "bar" / "EUR%2FUSD.SIM-1-MINUTE-MID-EXTERNAL").exists()
+
+
+def test_catalog_stream_counts_rows_going_backwards_and_refuses_above_the_limit(catalog):
+    path = catalog.write_table("quote_tick", IID, _quotes(1_000))[0]
+    table = pq.read_table(path)
+    # Rows 10..14 moved to the end: five rows below an earlier row's ts_init, file name kept.
+    order = list(range(10)) + list(range(15, 1_000)) + list(range(10, 15))
+    pq.write_table(table.take(pa.array(order)), path)
+    with pytest.raises(DataError) as info:
+        list(catalog.stream(QuoteTick, IID, batch_size=100))
+    message = str(info.value)
+    assert f"quote_tick {IID}: 5 row(s) going backwards in time" in message
+    assert f"{path.name}: ts_init {T0 + 10 * SEC} (2024-01-01T00:00:10+00:00) after " in message
+    with pytest.raises(DataError, match="more than max_backwards 4"):
+        list(catalog.stream(QuoteTick, IID, max_backwards=4))
+    with pytest.raises(DataError, match="going backwards"):
+        catalog.query(QuoteTick, [IID])
+    assert sum(b.num_rows for b in catalog.stream(QuoteTick, IID, max_backwards=5)) == 1_000
+    assert sum(b.num_rows for b in catalog.stream(QuoteTick, IID, max_backwards=None)) == 1_000
+    objects = [
+        o for chunk in catalog.stream_objects(QuoteTick, IID, max_backwards=5) for o in chunk
+    ]
+    assert len(objects) == 1_000
+    with pytest.raises(DataError, match="max_backwards -1 invalid, expected an int >= 0 or None"):
+        catalog.stream(QuoteTick, IID, max_backwards=-1)
