@@ -788,6 +788,9 @@ class _OrderCheck:
         ts = batch.column("ts_init").to_numpy()
         if not ts.size:
             return
+        if ts[0] >= self.last and (ts[1:] >= ts[:-1]).all():
+            self.last = int(ts[-1])  # the usual case, a sorted batch: one comparison pass
+            return
         highest = np.maximum.accumulate(ts)
         before = np.empty_like(ts)  # the highest ts_init read before each row
         before[0] = self.last

@@ -426,12 +426,13 @@ def _parse_time(
         text = series.astype("string").str.strip()
         missing = text.isna().to_numpy() | _mask(text.isin(_MISSING))
         rejects.add(missing, column, "missing value")
-        parts = text.str.extract(r"^([+-]?)0*(\d+)$")
-        digits = _mask(parts[1].notna()) & ~missing
+        # fullmatch/lstrip run vectorised (str.extract would run a Python regex per row).
+        digits = _mask(text.str.fullmatch(r"[+-]?\d+")) & ~missing
         if digits.any():
-            number = parts[1].fillna("0")
-            negative = digits & _mask(parts[0] == "-") & _mask(number != "0")
+            number = text.where(digits, "0").str.lstrip("+-").str.lstrip("0").fillna("")
             length = number.str.len().fillna(0).to_numpy()
+            number = number.where(length > 0, "0")
+            negative = digits & _mask(text.str.startswith("-")) & (length > 0)
             # Compare as text first, so a 20-digit value cannot wrap in a cast to int64.
             huge = (
                 digits
