@@ -219,6 +219,27 @@ def test_writer_killed_mid_write_leaves_temp_files_the_next_write_sweeps(tmp_pat
     assert [p.name for p in _data_files(catalog)] == [f"{T0}-{T0 + 99 * MS}.parquet"]
 
 
+def test_writer_interrupted_mid_write_removes_its_temp_files(tmp_path, procs):
+    catalog = _catalog(tmp_path / "cat")
+    for _ in range(3):  # bounded, as above
+        writer = _writer(procs, catalog, 2_000_000, T0)
+        eventually(
+            lambda w=writer: _temps(catalog) or w.poll() is not None,
+            timeout=TIMEOUT,
+            interval=0.001,
+        )
+        writer.send_signal(signal.SIGINT)  # Ctrl-C
+        writer.wait(timeout=TIMEOUT)
+        if writer.returncode != 0:
+            break
+        for path in _data_files(catalog):
+            path.unlink()
+    assert writer.returncode == -signal.SIGINT, writer.stderr.read()
+    assert "KeyboardInterrupt" in writer.stderr.read()
+    # The interrupted write cleaned up after itself: no temporary file, no partial data.
+    assert _temps(catalog) == [] and _data_files(catalog) == []
+
+
 def _locked_waiters(pid: int) -> bool:
     """True if `pid` waits for a lock (a ``->`` line of /proc/locks)."""
     for line in Path("/proc/locks").read_text().splitlines():
