@@ -138,6 +138,8 @@ def to_ns(value, name: str = "time") -> int | None:
 
 
 def _iso(ns: int) -> str:
+    if not 0 <= ns <= _NS_MAX:  # a hand-named file can claim any range: do not fail on it
+        return f"{ns} ns (out of range)"
     return pd.Timestamp(ns, unit="ns", tz="UTC").isoformat()
 
 
@@ -178,6 +180,8 @@ class ParquetDataCatalog:
         if max_rows_per_file < 1:
             raise DataError(f"max_rows_per_file {max_rows_per_file} invalid, expected >= 1")
         self.max_rows_per_file = max_rows_per_file
+        self.swept: list[Path] = []
+        """The temporary files of interrupted writes that the last write removed."""
 
     @classmethod
     def create(cls, path: str | os.PathLike, **kwargs) -> ParquetDataCatalog:

@@ -262,7 +262,7 @@ def _import(args) -> int:
 
 
 def _print_swept(catalog: ParquetDataCatalog) -> None:
-    for path in getattr(catalog, "swept", []):
+    for path in catalog.swept:
         print(f"removed {path}: a temporary file left by an interrupted write", file=sys.stderr)
 
 
