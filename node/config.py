@@ -15,8 +15,10 @@ The component configs (`BacktestEngineConfig`, `DataEngineConfig`, `RiskEngineCo
 `ExecEngineConfig`, `StrategyConfig`, `ActorConfig`) are re-exported from here.
 
 Secrets: a field whose name says it holds a secret (``api_key``, ``api_secret``, ``password``,
-``passphrase``, ``token``, ``secret``, ``private_key``) is shown as ``'***'`` in ``repr``, in any
-config, including inside strategy config dicts.
+``passphrase``, ``token``, ``secret``, ``private_key``, ``credential``; see
+`core.common.secrets`) is shown as ``'***'`` in ``repr``, stored as ``"***"`` in a results
+folder's ``config.json`` and the tearsheet, at any depth (strategy config dicts included), and a
+type error on it names the field, not the value.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any, Literal
 import msgspec
 
 from core.backtest.config import BacktestEngineConfig
+from core.common.secrets import is_secret, redact, redacted_repr
 from core.data.config import DataEngineConfig
 from core.errors import ConfigError
 from core.execution.config import ExecEngineConfig
@@ -61,37 +64,18 @@ __all__ = [
     "StrategyConfig",
     "config_from_dict",
     "config_to_dict",
+    "redacted_dict",
     "import_path",
     "load_config",
     "read_config_file",
     "parse_time_ns",
 ]
 
-_SECRET_NAMES = re.compile(
-    r"(api_?key|api_?secret|secret|password|passphrase|token|private_?key)$", re.IGNORECASE
-)
-_REDACTED = "'***'"
-
-
-def _redact(name: str, value: Any) -> str:
-    if isinstance(name, str) and _SECRET_NAMES.search(name) and value is not None:
-        return _REDACTED
-    if isinstance(value, dict):
-        inner = ", ".join(f"{k!r}: {_redact(k, v)}" for k, v in value.items())
-        return "{" + inner + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_redact("", v) for v in value) + "]"
-    return repr(value)
-
 
 class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Base of node-level configs: frozen, strict, secrets redacted in ``repr``."""
 
-    def __repr__(self) -> str:
-        fields = ", ".join(
-            f"{name}={_redact(name, getattr(self, name))}" for name in self.__struct_fields__
-        )
-        return f"{type(self).__name__}({fields})"
+    __repr__ = redacted_repr  # secret-named fields (at any depth) shown as '***'
 
 
 # -- helpers used by the configs ----------------------------------------------------------------
@@ -619,6 +603,12 @@ def _canonical_json(config: msgspec.Struct) -> bytes:
     ).encode()
 
 
+def redacted_dict(config: msgspec.Struct) -> dict:
+    """Return `config_to_dict` of the config with every secret-named value (at any depth, in
+    strategy and actor config dicts too) replaced by ``"***"``: what is stored and shown."""
+    return redact(config_to_dict(config))
+
+
 def config_to_dict(config: msgspec.Struct) -> dict:
     """Return the config as plain data (every field, defaults included); the inverse of
     `config_from_dict`."""
@@ -656,10 +646,6 @@ def _type_name(tp: Any) -> str:
     if inspect.isclass(tp) and issubclass(tp, msgspec.Struct):
         return f"table ({tp.__name__})"
     return getattr(tp, "__name__", str(tp))
-
-
-def _is_secret(name: Any) -> bool:
-    return isinstance(name, str) and bool(_SECRET_NAMES.search(name))
 
 
 def _locate(tp: Any, data: Any, path: str = "", secret: bool = False) -> str | None:
@@ -716,7 +702,7 @@ def _locate(tp: Any, data: Any, path: str = "", secret: bool = False) -> str | N
         args = typing.get_args(tp)
         value_tp = args[1] if len(args) == 2 else Any
         for key, value in data.items():
-            problem = _locate(value_tp, value, _join(path, key), secret or _is_secret(key))
+            problem = _locate(value_tp, value, _join(path, key), secret or is_secret(key))
             if problem is not None:
                 return problem
         return None
@@ -779,7 +765,7 @@ def _locate_struct(tp: type, data: Any, path: str) -> str | None:
     for info in infos:
         name = info.encode_name
         if name in data:
-            problem = _locate(info.type, data[name], _join(path, name), _is_secret(name))
+            problem = _locate(info.type, data[name], _join(path, name), is_secret(name))
             if problem is not None:
                 return problem
     try:

@@ -39,7 +39,12 @@ import msgspec
 
 from core.backtest.engine import BacktestEngine
 from core.errors import ConfigError, DataError, FlotillaError
-from node.config import BacktestDataConfig, BacktestRunConfig, config_to_dict, import_path
+from node.config import (
+    BacktestDataConfig,
+    BacktestRunConfig,
+    import_path,
+    redacted_dict,
+)
 
 __all__ = [
     "BacktestNode",
@@ -456,7 +461,7 @@ def tearsheet_inputs(engine: BacktestEngine, config: BacktestRunConfig) -> dict[
         "positions": reports.positions_report(engine.cache),
         "fills": reports.fills_report(engine.cache),
         "prices": _price_series(config),
-        "config": config_to_dict(config),
+        "config": redacted_dict(config),
     }
 
 
@@ -464,6 +469,14 @@ def _write_tearsheet(engine: BacktestEngine, config: BacktestRunConfig, out: Pat
     from node.backtest.tearsheet import write_tearsheet
 
     write_tearsheet(out / "tearsheet.html", **tearsheet_inputs(engine, config))
+
+
+def _owner_only(folder: Path) -> None:
+    """Make a results folder readable by its owner only (0700, files 0600), always: a run's
+    config, fills and tearsheet are the user's strategy and may name accounts."""
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _write_run(
@@ -479,7 +492,7 @@ def _write_run(
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     result = _result_of(engine, config, str(run_dir))
-    (tmp / "config.json").write_bytes(_json(config_to_dict(config)))
+    (tmp / "config.json").write_bytes(_json(redacted_dict(config)))
     (tmp / "result.json").write_bytes(_json(result))
     stats = {"digest": result.digest, "statistics": result.statistics}
     (tmp / "statistics.json").write_bytes(_json(stats))
@@ -487,6 +500,7 @@ def _write_run(
     if tearsheet:
         _write_tearsheet(engine, config, tmp)
     (tmp / "lineage.json").write_bytes(_json(lineage_of(config, files)))
+    _owner_only(tmp)
     if run_dir.exists():
         shutil.rmtree(run_dir)
     os.replace(tmp, run_dir)
