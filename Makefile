@@ -9,22 +9,38 @@ PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 
-.PHONY: help venv system build demo test test-slow bench lint clean FORCE
+.PHONY: help venv lock system build demo test test-slow bench lint clean FORCE
 
 help:  ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
 
 $(VPY):
 	$(PY) -m venv $(VENV)
-	$(VPY) -m pip install -q --upgrade pip
 
-$(STAMP)/deps: pyproject.toml | $(VPY)
+# Every Python package comes from requirements.lock (exact versions, SHA-256 hashes; pip refuses
+# anything else), then the project itself without dependencies. pyproject.toml keeps ranges for
+# library users; `make lock` regenerates the lock from it.
+$(STAMP)/deps: requirements.lock pyproject.toml | $(VPY)
 	@mkdir -p $(STAMP)
-	$(VPY) -m pip install -q "setuptools>=68" wheel "cython>=3.1" "numpy>=2.0"
-	FLOTILLA_NO_EXT=1 $(VPY) -m pip install -q --no-build-isolation -e ".[test,bench,lint]"
+	$(VPY) -m pip install -q --require-hashes -r requirements.lock
+	FLOTILLA_NO_EXT=1 $(VPY) -m pip install -q --no-deps --no-build-isolation -e .
 	@touch $@
 
-venv: $(STAMP)/deps  ## Create .venv and install every Python dependency
+venv: $(STAMP)/deps  ## Create .venv and install every Python dependency from requirements.lock
+
+# The lock: pip-tools in its own venv compiles pyproject.toml (with the test, bench and lint
+# extras) and build-requirements.in into requirements.lock. Versions already in the lock are
+# kept (so running it twice gives the same file); `make lock LOCK_ARGS=--upgrade` moves them.
+LOCK_VENV := .venv-lock
+PIP_TOOLS := pip-tools==7.7.0
+LOCK_ARGS ?=
+lock:  ## Regenerate requirements.lock from pyproject.toml (pip-tools, with hashes)
+	@test -x $(LOCK_VENV)/bin/pip-compile || { $(PY) -m venv $(LOCK_VENV) && \
+		$(LOCK_VENV)/bin/pip install -q "$(PIP_TOOLS)"; }
+	CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes \
+		--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra test --extra bench --extra lint $(LOCK_ARGS) \
+		-o requirements.lock pyproject.toml build-requirements.in
 
 # System packages the tests need: Debian's chromium (the tearsheet test opens reports in it).
 # The stamp is redone whenever chromium is missing (FORCE), so removing it re-installs it.

@@ -15,8 +15,10 @@ The component configs (`BacktestEngineConfig`, `DataEngineConfig`, `RiskEngineCo
 `ExecEngineConfig`, `StrategyConfig`, `ActorConfig`) are re-exported from here.
 
 Secrets: a field whose name says it holds a secret (``api_key``, ``api_secret``, ``password``,
-``passphrase``, ``token``, ``secret``, ``private_key``) is shown as ``'***'`` in ``repr``, in any
-config, including inside strategy config dicts.
+``passphrase``, ``token``, ``secret``, ``private_key``, ``credential``; see
+`core.common.secrets`) is shown as ``'***'`` in ``repr``, stored as ``"***"`` in a results
+folder's ``config.json`` and the tearsheet, at any depth (strategy config dicts included), and a
+type error on it names the field, not the value.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any, Literal
 import msgspec
 
 from core.backtest.config import BacktestEngineConfig
+from core.common.secrets import is_secret, redact, redacted_repr
 from core.data.config import DataEngineConfig
 from core.errors import ConfigError
 from core.execution.config import ExecEngineConfig
@@ -61,37 +64,18 @@ __all__ = [
     "StrategyConfig",
     "config_from_dict",
     "config_to_dict",
+    "redacted_dict",
     "import_path",
     "load_config",
     "read_config_file",
     "parse_time_ns",
 ]
 
-_SECRET_NAMES = re.compile(
-    r"(api_?key|api_?secret|secret|password|passphrase|token|private_?key)$", re.IGNORECASE
-)
-_REDACTED = "'***'"
-
-
-def _redact(name: str, value: Any) -> str:
-    if isinstance(name, str) and _SECRET_NAMES.search(name) and value is not None:
-        return _REDACTED
-    if isinstance(value, dict):
-        inner = ", ".join(f"{k!r}: {_redact(k, v)}" for k, v in value.items())
-        return "{" + inner + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(_redact("", v) for v in value) + "]"
-    return repr(value)
-
 
 class NodeConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Base of node-level configs: frozen, strict, secrets redacted in ``repr``."""
 
-    def __repr__(self) -> str:
-        fields = ", ".join(
-            f"{name}={_redact(name, getattr(self, name))}" for name in self.__struct_fields__
-        )
-        return f"{type(self).__name__}({fields})"
+    __repr__ = redacted_repr  # secret-named fields (at any depth) shown as '***'
 
 
 # -- helpers used by the configs ----------------------------------------------------------------
@@ -204,10 +188,14 @@ class _Importable(NodeConfig, frozen=True, kw_only=True):
 
     def _parsed_config(self, config_cls: type):
         try:
-            return msgspec.convert(self.config, config_cls, strict=False)
+            config = msgspec.convert(self.config, config_cls, strict=False)
         except msgspec.ValidationError as err:
             detail = _describe(config_cls, self.config, err)
-            raise ConfigError(f"config.{detail} (in {config_cls.__name__})") from err
+            raise ConfigError(f"config.{detail} (in {config_cls.__name__})") from None
+        problem = _locate(config_cls, self.config)
+        if problem is not None:
+            raise ConfigError(f"config.{problem} (in {config_cls.__name__})")
+        return config
 
 
 class ImportableStrategyConfig(_Importable, frozen=True, kw_only=True):
@@ -380,7 +368,10 @@ class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
         if not self.starting_balances:
             raise ConfigError("starting_balances: expected at least one balance, got []")
         for i, balance in enumerate(self.starting_balances):
-            _money(balance, f"starting_balances[{i}]")
+            if _money(balance, f"starting_balances[{i}]").as_decimal() < 0:
+                raise ConfigError(
+                    f"starting_balances[{i}]: expected an amount >= 0, got {balance!r}"
+                )
         if self.base_currency is not None:
             try:
                 Currency.from_str(self.base_currency)
@@ -612,101 +603,192 @@ def _canonical_json(config: msgspec.Struct) -> bytes:
     ).encode()
 
 
+def redacted_dict(config: msgspec.Struct) -> dict:
+    """Return `config_to_dict` of the config with every secret-named value (at any depth, in
+    strategy and actor config dicts too) replaced by ``"***"``: what is stored and shown."""
+    return redact(config_to_dict(config))
+
+
 def config_to_dict(config: msgspec.Struct) -> dict:
     """Return the config as plain data (every field, defaults included); the inverse of
     `config_from_dict`."""
     return msgspec.to_builtins(config, builtin_types=None, order=None)
 
 
-_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_INT64_MIN, _INT64_MAX, _UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
+_FIXED_MAX = 9_223_372_036  # core.model.objects.VALUE_MAX: the largest fixed-point magnitude
+_WITHHELD = "a value (withheld: secret field)"
 
 
-def _split_msgspec_error(text: str) -> tuple[str, str]:
-    match = _PATH.match(text)
-    message = match.group("message")
-    path = match.group("path") or ""
-    return message, path
+def _join(path: str, key: Any) -> str:
+    return f"{path}.{key}" if path else str(key)
 
 
-def _walk(data: Any, path: str) -> tuple[bool, Any]:
-    """Follow a msgspec path (``.a[0].b``) into plain data."""
-    node = data
-    for key, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
-        try:
-            node = node[int(index)] if index else node[key]
-        except (KeyError, IndexError, TypeError):
-            return False, None
-    return True, node
+def _at(path: str, problem: str) -> str:
+    return f"{path}: {problem}" if path else problem
 
 
-def _field_type(cls: type, path: str) -> Any:
-    """Return the annotated type at a msgspec path from a struct class, or None."""
-    tp: Any = cls
-    for key, index in re.findall(r"\.([^.\[]+)|\[(\d+)\]", path):
-        tp = _unwrap_optional(tp)
-        origin = typing.get_origin(tp)
-        if index:
-            args = typing.get_args(tp)
-            if origin in (list, tuple) and args:
-                tp = args[0]
-                continue
-            return None
-        if origin is dict:
-            tp = typing.get_args(tp)[1]
-            continue
-        if inspect.isclass(tp) and issubclass(tp, msgspec.Struct):
-            tp = typing.get_type_hints(tp).get(key)
-            if tp is None:
-                return None
-            continue
+def _shown(value: Any, secret: bool) -> str:
+    return _WITHHELD if secret else json.dumps(value, default=str)
+
+
+def _type_name(tp: Any) -> str:
+    """How a field's annotation is named in an error (``int``, ``array``, ``int | None``)."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        return " | ".join("None" if a is type(None) else _type_name(a) for a in typing.get_args(tp))
+    if tp is Decimal:
+        return "decimal number"
+    if origin in (list, tuple) or tp in (list, tuple):
+        return "array"
+    if origin is dict or tp is dict:
+        return "table"
+    if inspect.isclass(tp) and issubclass(tp, msgspec.Struct):
+        return f"table ({tp.__name__})"
+    return getattr(tp, "__name__", str(tp))
+
+
+def _locate(tp: Any, data: Any, path: str = "", secret: bool = False) -> str | None:
+    """Find why ``data`` does not convert to ``tp``: ``"<path>: <problem>"``, or None if it does.
+
+    msgspec's ValidationError carries its location only inside its English message, so the
+    location is found here instead, by walking the annotation and the data side by side: a
+    struct's missing and unknown fields, each field, list item and table value, and a leaf is
+    converted by msgspec alone. The problem is worded from the annotation and the value, never
+    from msgspec's text. A struct whose fields all convert was refused by its ``__post_init__``:
+    msgspec chains that error (``__cause__``), and its own text is kept, after the struct's path.
+    """
+    origin = typing.get_origin(tp)
+    if tp is Any:
         return None
-    return _unwrap_optional(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if data is None and type(None) in args:
+            return None
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return _locate(rest[0], data, path, secret)
+        return _leaf(tp, data, path, secret)
+    if origin is Literal:
+        choices = typing.get_args(tp)
+        if any(data == c and type(data) is type(c) for c in choices):
+            return None
+        return _at(
+            path,
+            f"expected one of {', '.join(map(str, choices))}, got {_shown(data, secret)}",
+        )
+    if inspect.isclass(tp) and issubclass(tp, msgspec.Struct):
+        return _locate_struct(tp, data, path)
+    if origin in (list, tuple) or tp in (list, tuple):
+        if not isinstance(data, (list, tuple)):
+            return _at(path, f"expected an array, got {_shown(data, secret)}")
+        args = typing.get_args(tp)
+        for i, item in enumerate(data):
+            if origin is tuple and args and args[-1] is not Ellipsis:
+                if i >= len(args):
+                    return _at(path, f"expected an array of {len(args)} items, got {len(data)}")
+                item_tp = args[i]
+            else:
+                item_tp = args[0] if args else Any
+            problem = _locate(item_tp, item, f"{path}[{i}]", secret)
+            if problem is not None:
+                return problem
+        if origin is tuple and args and args[-1] is not Ellipsis and len(data) != len(args):
+            return _at(path, f"expected an array of {len(args)} items, got {len(data)}")
+        return None
+    if origin is dict or tp is dict:
+        if not isinstance(data, dict):
+            return _at(path, f"expected a table, got {_shown(data, secret)}")
+        args = typing.get_args(tp)
+        value_tp = args[1] if len(args) == 2 else Any
+        for key, value in data.items():
+            problem = _locate(value_tp, value, _join(path, key), secret or is_secret(key))
+            if problem is not None:
+                return problem
+        return None
+    return _leaf(tp, data, path, secret)
 
 
-def _unwrap_optional(tp: Any) -> Any:
-    """Return ``X`` for ``X | None`` (a struct, list or dict inside an optional field)."""
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return tp
+def _leaf(tp: Any, data: Any, path: str, secret: bool) -> str | None:
+    try:
+        value = msgspec.convert(data, tp, strict=False)
+    except msgspec.ValidationError as err:
+        if err.__cause__ is not None:  # a custom type's own check: its text says what
+            return _at(path, str(err.__cause__))
+    else:
+        return _out_of_range(tp, value, data, path, secret)
+    if isinstance(data, int) and not isinstance(data, bool) and tp in (int, float):
+        if not _INT64_MIN <= data <= _UINT64_MAX:
+            return _at(
+                path,
+                f"expected an integer from {_INT64_MIN} to {_UINT64_MAX}, got "
+                f"{_shown(data, secret)}",
+            )
+    return _at(path, f"expected {_type_name(tp)}, got {_shown(data, secret)}")
+
+
+def _out_of_range(tp: Any, value: Any, data: Any, path: str, secret: bool) -> str | None:
+    """Refuse what converts but cannot reach the kernel intact.
+
+    Every integer of a config ends as a C ``int64`` (counts, periods, nanoseconds) and every
+    decimal as a fixed-point value (9 decimal places, ``|x| <= 9,223,372,036``): a value outside
+    is refused here, at load time, instead of overflowing or raising deep inside a run.
+    """
+    if tp is int and isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+        return _at(
+            path,
+            f"expected an integer from {_INT64_MIN} to {_INT64_MAX}, got {_shown(data, secret)}",
+        )
+    if tp is Decimal and isinstance(value, Decimal):
+        if not value.is_finite() or abs(value) > _FIXED_MAX:
+            got = _WITHHELD if secret else f"{data!r}"
+            return _at(
+                path,
+                f"expected a decimal from -{_FIXED_MAX} to {_FIXED_MAX} (the fixed-point "
+                f"range), got {got}",
+            )
+    return None
+
+
+def _locate_struct(tp: type, data: Any, path: str) -> str | None:
+    if not isinstance(data, dict):
+        return _at(path, f"expected a table ({tp.__name__}), got {_shown(data, False)}")
+    infos = msgspec.structs.fields(tp)
+    fields = tuple(info.encode_name for info in infos)
+    for info in infos:
+        if info.required and info.encode_name not in data:
+            return f"{_join(path, info.encode_name)}: required field missing"
+    if tp.__struct_config__.forbid_unknown_fields:
+        for key in data:
+            if key not in fields:
+                return f"{_join(path, key)}: unknown field, expected one of {', '.join(fields)}"
+    for info in infos:
+        name = info.encode_name
+        if name in data:
+            problem = _locate(info.type, data[name], _join(path, name), is_secret(name))
+            if problem is not None:
+                return problem
+    try:
+        msgspec.convert(data, tp, strict=False)
+        return None
+    except msgspec.ValidationError as err:
+        cause = err.__cause__
+        text = str(cause) if cause is not None else f"invalid {tp.__name__}"
+    # A __post_init__ error that starts with one of the struct's fields continues the path
+    # (``venues[0]`` + ``starting_balances[0]: ...``); any other text follows the path.
+    head = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text)
+    if path and head and head.group(0) in fields and text[head.end() : head.end() + 1] in ":.[":
+        return f"{path}.{text}"
+    return _at(path, text)
 
 
 def _describe(cls: type, data: Any, error: msgspec.ValidationError) -> str:
-    message, path = _split_msgspec_error(str(error))
-    shown = path.lstrip(".") or "<root>"
-    missing = re.match(r"Object missing required field `(.+)`", message)
-    if missing:
-        return f"{(path + '.' + missing.group(1)).lstrip('.')}: required field missing"
-    unknown = re.match(r"Object contains unknown field `(.+)`", message)
-    if unknown:
-        field = (path + "." + unknown.group(1)).lstrip(".")
-        tp = _field_type(cls, path)
-        known = ""
-        if inspect.isclass(tp) and issubclass(tp, msgspec.Struct):
-            known = f", expected one of {', '.join(tp.__struct_fields__)}"
-        return f"{field}: unknown field{known}"
-    found, value = _walk(data, path)
-    got = json.dumps(value, default=str) if found else "nothing"
-    tp = _field_type(cls, path)
-    if typing.get_origin(tp) is Literal:
-        return f"{shown}: expected one of {', '.join(map(str, typing.get_args(tp)))}, got {got}"
-    expected = re.match(r"Expected `(.+?)`, got `(.+?)`", message)
-    if expected:
-        return f"{shown}: expected {expected.group(1)}, got {got}"
-    # An error raised by a __post_init__ already says field, value and expectation.
-    inner = message
-    if re.match(r"([A-Za-z_][A-Za-z0-9_]*)[:.\[]", inner) and inner.split(":")[0].split(".")[
-        0
-    ].split("[")[0] in _fields_of(tp):
-        return f"{shown}.{inner}" if path else inner
-    return f"{shown}: {inner}" if path else inner
-
-
-def _fields_of(tp: Any) -> tuple[str, ...]:
-    if inspect.isclass(tp) and issubclass(tp, msgspec.Struct):
-        return tp.__struct_fields__
-    return ()
+    located = _locate(cls, data)
+    if located is not None:
+        return located
+    # msgspec refused what the walk accepts (a type the walk does not model): say so with the
+    # original exception's own text when there is one.
+    return str(error.__cause__) if error.__cause__ is not None else f"invalid {cls.__name__}"
 
 
 def config_from_dict(data: Any, cls: type = None, source: str = "<dict>"):
@@ -719,11 +801,15 @@ def config_from_dict(data: Any, cls: type = None, source: str = "<dict>"):
     """
     cls = BacktestRunConfig if cls is None else cls
     try:
-        return msgspec.convert(data, cls, strict=False)
+        config = msgspec.convert(data, cls, strict=False)
     except msgspec.ValidationError as err:
-        raise ConfigError(f"{source}: {_describe(cls, data, err)}") from err
+        raise ConfigError(f"{source}: {_describe(cls, data, err)}") from None
     except ConfigError as err:  # raised outside msgspec's path tracking (top-level checks)
-        raise ConfigError(f"{source}: {err}") from err
+        raise ConfigError(f"{source}: {err}") from None
+    problem = _locate(cls, data)  # values msgspec takes but the kernel cannot (ranges)
+    if problem is not None:
+        raise ConfigError(f"{source}: {problem}")
+    return config
 
 
 def read_config_file(path: str | Path, what: str = "config") -> Any:
@@ -735,9 +821,19 @@ def read_config_file(path: str | Path, what: str = "config") -> Any:
         If the file is missing, of an unknown format, or does not parse (with its line).
     """
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path}: is a directory, expected a {what} file")
     if not path.is_file():
         raise ConfigError(f"{path}: {what} file not found")
-    text = path.read_text()
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")  # a UTF-8 byte-order mark is accepted and dropped
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise ConfigError(
+            f"{path}: line {line}: byte 0x{raw[err.start]:02x} is not UTF-8, expected a UTF-8 "
+            f"text file"
+        ) from None
     suffix = path.suffix.lower()
     try:
         if suffix == ".toml":

@@ -47,6 +47,10 @@ class EMACrossConfig(StrategyConfig, frozen=True):
     fast_ema_period: int = 10
     slow_ema_period: int = 20
 
+    def __post_init__(self) -> None:
+        if self.trade_size <= 0:
+            raise ValueError(f"trade_size: expected units > 0, got {self.trade_size}")
+
 
 class EMACross(Strategy):
     """Long when EMA(fast) ≥ EMA(slow), short otherwise."""

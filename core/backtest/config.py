@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from core.common.secrets import redacted_repr
 from core.data.config import DataEngineConfig
 from core.errors import ConfigError
 from core.execution.config import ExecEngineConfig
@@ -32,6 +33,8 @@ class BacktestEngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unk
     data_engine, risk_engine, exec_engine
         Component configs.
     """
+
+    __repr__ = redacted_repr  # secret-named fields shown as '***'
 
     trader_id: str = "BACKTESTER-001"
     seed: int = 42

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import msgspec
 
+from core.common.secrets import redacted_repr
+
 __all__ = ["ExecEngineConfig"]
 
 
@@ -15,5 +17,7 @@ class ExecEngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     debug : bool
         Log every command and event at DEBUG level.
     """
+
+    __repr__ = redacted_repr  # secret-named fields shown as '***'
 
     debug: bool = False

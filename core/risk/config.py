@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
+from core.common.secrets import redacted_repr
 from core.errors import ConfigError
 
 __all__ = ["RiskEngineConfig", "parse_rate"]
@@ -49,6 +50,8 @@ class RiskEngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     max_notional_per_order : dict[str, int]
         Instrument id → maximum notional (in the instrument's cost currency) per order.
     """
+
+    __repr__ = redacted_repr  # secret-named fields shown as '***'
 
     bypass: bool = False
     max_order_submit_rate: str = "100/00:00:01"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import msgspec
 
+from core.common.secrets import redacted_repr
+
 __all__ = ["ActorConfig", "StrategyConfig"]
 
 
@@ -20,6 +22,8 @@ class ActorConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fiel
     component_id : str, optional
         The actor's id (default: its class name).
     """
+
+    __repr__ = redacted_repr  # secret-named fields shown as '***'
 
     component_id: str | None = None
 
@@ -36,6 +40,8 @@ class StrategyConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     oms_type : str, optional
         Override of the venue's OMS type for this strategy (``NETTING`` or ``HEDGING``).
     """
+
+    __repr__ = redacted_repr  # secret-named fields shown as '***'
 
     strategy_id: str | None = None
     order_id_tag: str | None = None

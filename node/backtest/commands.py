@@ -39,6 +39,14 @@ def register(commands) -> None:
         "--force", action="store_true", help="run even if the same inputs were run already"
     )
     backtest.add_argument("--no-tearsheet", action="store_true", help="do not write tearsheet.html")
+    backtest.add_argument(
+        "--max-backwards",
+        type=_non_negative,
+        default=0,
+        metavar="N",
+        help="rows of one catalog stream going back in time to tolerate (dropped and counted); "
+        "one more fails the run (default 0: the catalog writes sorted files, so any is damage)",
+    )
     backtest.set_defaults(func=_backtest)
 
     report = commands.add_parser(
@@ -135,9 +143,22 @@ def _backtest(args) -> int:
             force=args.force,
             tearsheet=not args.no_tearsheet,
             progress=progress,
+            max_backwards=args.max_backwards,
         )
     print(format_summary(result, result.run_dir))
     return 0
+
+
+def _non_negative(text: str) -> int:
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"invalid value {text!r}, expected an integer >= 0")
+    return value
 
 
 def _report(args) -> int:

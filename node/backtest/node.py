@@ -39,7 +39,12 @@ import msgspec
 
 from core.backtest.engine import BacktestEngine
 from core.errors import ConfigError, DataError, FlotillaError
-from node.config import BacktestDataConfig, BacktestRunConfig, config_to_dict, import_path
+from node.config import (
+    BacktestDataConfig,
+    BacktestRunConfig,
+    import_path,
+    redacted_dict,
+)
 
 __all__ = [
     "BacktestNode",
@@ -166,10 +171,15 @@ class _Progress:
 
 
 def build_engine(
-    config: BacktestRunConfig, progress: ProgressCallback | None = None
+    config: BacktestRunConfig,
+    progress: ProgressCallback | None = None,
+    max_backwards: int | None = 0,
 ) -> tuple[BacktestEngine, list[Path]]:
     """Return an engine wired from `config` (venues, instruments, data, actors, strategies)
     and the data files it will read.
+
+    `max_backwards` is how many rows of one catalog stream may go back in time (the engine
+    drops and counts them); one more fails the run (`ParquetDataCatalog.stream`).
 
     Raises
     ------
@@ -215,7 +225,9 @@ def build_engine(
             sources.append((i, identifier, catalog, data_cls, data_config))
     counter = _Progress(progress, total_rows)
     for _, identifier, catalog, data_cls, data_config in sources:
-        _add_stream(engine, config, catalog, data_cls, data_config, identifier, counter)
+        _add_stream(
+            engine, config, catalog, data_cls, data_config, identifier, counter, max_backwards
+        )
     for actor in config.actors:
         engine.add_actor(actor.create())
     for strategy in config.strategies:
@@ -229,12 +241,14 @@ def build_engine(
 
 
 def _rows_in(files: list[Path]) -> int:
-    import pyarrow.parquet as pq
+    from node.persistence.catalog import file_rows
 
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    return sum(file_rows(f) for f in files)
 
 
-def _add_stream(engine, config, catalog, data_cls, data_config, identifier, counter) -> None:
+def _add_stream(
+    engine, config, catalog, data_cls, data_config, identifier, counter, max_backwards
+) -> None:
     from core.model.data import Bar, QuoteTick, TradeTick
 
     columnar = data_cls in (Bar, QuoteTick, TradeTick)
@@ -249,6 +263,7 @@ def _add_stream(engine, config, catalog, data_cls, data_config, identifier, coun
             end=data_config.end_ns,
             where=data_config.filter_expr,
             batch_size=config.chunk_size,
+            max_backwards=max_backwards,
         )
 
     if data_cls is Bar:
@@ -407,6 +422,7 @@ def _price_series(config: BacktestRunConfig):
             end=min(x for x in (data_config.end_ns, config.end_ns, 2**63 - 1) if x is not None),
             where=data_config.filter_expr,
             batch_size=config.chunk_size,
+            max_backwards=None,  # a display read after the run, which checked the order
         ):
             n = batch.num_rows
             take = np.arange((-offset) % step, n, step)
@@ -451,7 +467,7 @@ def tearsheet_inputs(engine: BacktestEngine, config: BacktestRunConfig) -> dict[
         "positions": reports.positions_report(engine.cache),
         "fills": reports.fills_report(engine.cache),
         "prices": _price_series(config),
-        "config": config_to_dict(config),
+        "config": redacted_dict(config),
     }
 
 
@@ -459,6 +475,14 @@ def _write_tearsheet(engine: BacktestEngine, config: BacktestRunConfig, out: Pat
     from node.backtest.tearsheet import write_tearsheet
 
     write_tearsheet(out / "tearsheet.html", **tearsheet_inputs(engine, config))
+
+
+def _owner_only(folder: Path) -> None:
+    """Make a results folder readable by its owner only (0700, files 0600), always: a run's
+    config, fills and tearsheet are the user's strategy and may name accounts."""
+    folder.chmod(0o700)
+    for path in folder.rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def _write_run(
@@ -474,7 +498,7 @@ def _write_run(
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
     result = _result_of(engine, config, str(run_dir))
-    (tmp / "config.json").write_bytes(_json(config_to_dict(config)))
+    (tmp / "config.json").write_bytes(_json(redacted_dict(config)))
     (tmp / "result.json").write_bytes(_json(result))
     stats = {"digest": result.digest, "statistics": result.statistics}
     (tmp / "statistics.json").write_bytes(_json(stats))
@@ -482,6 +506,7 @@ def _write_run(
     if tearsheet:
         _write_tearsheet(engine, config, tmp)
     (tmp / "lineage.json").write_bytes(_json(lineage_of(config, files)))
+    _owner_only(tmp)
     if run_dir.exists():
         shutil.rmtree(run_dir)
     os.replace(tmp, run_dir)
@@ -495,15 +520,19 @@ def run_backtest(
     force: bool = False,
     tearsheet: bool = True,
     progress: ProgressCallback | None = None,
+    max_backwards: int | None = 0,
 ) -> BacktestRunResult:
     """Run one config; with `results_dir`, write (or reuse) ``<results_dir>/<config id>/``.
+
+    A catalog stream with more than `max_backwards` rows going back in time fails the run
+    (`DataError` with the count and the first rows), as `build_engine`.
 
     Raises
     ------
     ConfigError, DataError
         If the config names data that is not there.
     """
-    engine, files = build_engine(config, progress)
+    engine, files = build_engine(config, progress, max_backwards)
     try:
         if results_dir is not None:
             run_dir = Path(results_dir) / config.id
@@ -532,6 +561,9 @@ class BacktestNode:
         Run again even when a stored run has the same inputs.
     raise_exception : bool, default True
         Stop at the first failing run; if False, record its error in its result and go on.
+    max_backwards : int or None, default 0
+        Rows of one catalog stream going back in time that a run tolerates (see
+        `run_backtest`).
     """
 
     def __init__(
@@ -542,6 +574,7 @@ class BacktestNode:
         force: bool = False,
         raise_exception: bool = True,
         tearsheet: bool = True,
+        max_backwards: int | None = 0,
     ) -> None:
         if not configs or not all(isinstance(c, BacktestRunConfig) for c in configs):
             raise ConfigError(
@@ -553,6 +586,7 @@ class BacktestNode:
         self.force = force
         self.raise_exception = raise_exception
         self.tearsheet = tearsheet
+        self.max_backwards = max_backwards
 
     def run(self, progress: ProgressCallback | None = None) -> list[BacktestRunResult]:
         """Run every config in order; return their results in the same order."""
@@ -566,6 +600,7 @@ class BacktestNode:
                         force=self.force,
                         tearsheet=self.tearsheet,
                         progress=progress,
+                        max_backwards=self.max_backwards,
                     )
                 )
             except Exception as err:

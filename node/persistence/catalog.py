@@ -7,10 +7,24 @@ Layout (one directory per data kind and identifier; identifiers are percent-esca
 
 A file holds rows sorted by ``ts_init`` (stable), and its name is the ``[min, max]`` range of
 its ``ts_init``. The files of one stream never overlap: a write whose range overlaps an existing
-file is refused with a `DataError` naming both ranges and the file, and nothing is written
-(files are written to a temporary name and renamed into place once all are valid). The column
-layout of each kind is in `node.persistence.schemas`; prices and sizes are int64 raw values with
-their precision in the Parquet schema metadata.
+file is refused with a `DataError` naming both files and ranges, and nothing is written. The
+column layout of each kind is in `node.persistence.schemas`; prices and sizes are int64 raw
+values with their precision in the Parquet schema metadata.
+
+Concurrency and crashes:
+
+- A writer holds an exclusive ``fcntl.flock`` on each data directory it writes (taken in
+  sorted order) from the overlap check to the rename, so of two processes writing overlapping
+  ranges exactly one succeeds and the other is refused; no two files of a stream overlap.
+- Files are written to ``.<name>.<pid>.tmp`` and renamed into place once all are written, so a
+  reader never sees a partial file. A failed write (full disk, file size limit) removes its
+  temporary files and raises a `DataError`; a killed writer (kill -9, Ctrl-C) leaves them, and
+  the next write to that directory sweeps them while holding the lock (a live writer holds the
+  lock, so only files of dead writers are swept; `flock` dies with its process).
+- Readers refuse a stream whose files overlap (planted by hand, or written by another tool),
+  naming both files, rather than yield rows twice or going back in time; a file that is not
+  readable Parquet is named in the error, and `list_data` lists the rest of the catalog with
+  the stream's ``problems``.
 
 Reads stream: `stream` reads record batches file by file (``ParquetFile.iter_batches``),
 skips files whose name is outside the requested range, filters each batch by the time range
@@ -19,9 +33,12 @@ and the ``where`` expression (`node.persistence.filters`), and never holds a who
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import fcntl
 import os
 import re
+import shutil
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -50,10 +67,11 @@ from node.persistence.schemas import (
     table_to_objects,
 )
 
-__all__ = ["CatalogEntry", "ParquetDataCatalog"]
+__all__ = ["CatalogEntry", "ParquetDataCatalog", "file_rows"]
 
 _FILE_RE = re.compile(r"^(\d+)-(\d+)\.parquet$")
 _RAW_MAX = 9_223_372_036_000_000_000
+_NS_MAX = 2**63 - 1
 ROW_GROUP_ROWS = 65_536
 """Rows per Parquet row group: the unit a streaming read decodes at a time."""
 MAX_FILE_ROWS = 10_000_000
@@ -62,7 +80,8 @@ MAX_FILE_ROWS = 10_000_000
 
 @dataclasses.dataclass(frozen=True)
 class CatalogEntry:
-    """One stream of the catalog: its kind, identifier, row count, time range and files."""
+    """One stream of the catalog: its kind, identifier, row count, time range, files and
+    problems (``rows`` counts the readable files only)."""
 
     kind: str
     identifier: str
@@ -70,6 +89,8 @@ class CatalogEntry:
     start_ns: int
     end_ns: int
     files: tuple[Path, ...]
+    problems: tuple[str, ...] = ()
+    """What makes the stream unreadable (unreadable files, overlapping files); empty if none."""
 
 
 def to_ns(value, name: str = "time") -> int | None:
@@ -84,7 +105,13 @@ def to_ns(value, name: str = "time") -> int | None:
         return None
     if isinstance(value, bool):
         raise DataError(f"{name} {value!r} invalid, expected int nanoseconds or an ISO time")
+    out_of_range = DataError(
+        f"{name} {value!r} out of range, expected 1970-01-01T00:00:00Z to "
+        f"2262-04-11T23:47:16.854775807Z (int64 UNIX nanoseconds)"
+    )
     if isinstance(value, int | np.integer):
+        if not 0 <= int(value) <= _NS_MAX:
+            raise out_of_range
         return int(value)
     if isinstance(value, str | datetime | pd.Timestamp | np.datetime64):
         try:
@@ -96,7 +123,14 @@ def to_ns(value, name: str = "time") -> int | None:
         if ts is pd.NaT:
             raise DataError(f"{name} {value!r} invalid, expected a time")
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        return int(ts.value)
+        try:
+            # Timestamp.value raises (rather than wraps) beyond 2262 at any resolution.
+            ns = int(ts.as_unit("ns").value)
+        except (OverflowError, ValueError) as err:
+            raise out_of_range from err
+        if ns < 0:
+            raise out_of_range
+        return ns
     raise DataError(
         f"{name} {value!r} of type {type(value).__name__} invalid, expected int nanoseconds, "
         f"an ISO string or a pandas Timestamp"
@@ -104,6 +138,8 @@ def to_ns(value, name: str = "time") -> int | None:
 
 
 def _iso(ns: int) -> str:
+    if not 0 <= ns <= _NS_MAX:  # a hand-named file can claim any range: do not fail on it
+        return f"{ns} ns (out of range)"
     return pd.Timestamp(ns, unit="ns", tz="UTC").isoformat()
 
 
@@ -144,6 +180,8 @@ class ParquetDataCatalog:
         if max_rows_per_file < 1:
             raise DataError(f"max_rows_per_file {max_rows_per_file} invalid, expected >= 1")
         self.max_rows_per_file = max_rows_per_file
+        self.swept: list[Path] = []
+        """The temporary files of interrupted writes that the last write removed."""
 
     @classmethod
     def create(cls, path: str | os.PathLike, **kwargs) -> ParquetDataCatalog:
@@ -172,7 +210,12 @@ class ParquetDataCatalog:
     def _dir(self, kind: str, identifier: str) -> Path:
         return self.path / "data" / escape_identifier(kind) / escape_identifier(identifier)
 
-    def _ranges(self, directory: Path) -> list[tuple[int, int, Path]]:
+    def _ranges(self, directory: Path, check: bool = True) -> list[tuple[int, int, Path]]:
+        """Return the (start, end, path) of a stream's files in time order.
+
+        With `check`, files whose ranges overlap are refused: a reader would otherwise yield
+        rows going back in time (dropped by the engine) or twice.
+        """
         if not directory.is_dir():
             return []
         out = []
@@ -187,6 +230,16 @@ class ParquetDataCatalog:
                 )
             out.append((int(match.group(1)), int(match.group(2)), child))
         out.sort(key=lambda r: (r[0], r[1], r[2].name))
+        if check:
+            overlaps = _overlaps(out)
+            if overlaps:
+                (s1, e1, a), (s2, e2, b) = overlaps[0]
+                raise DataError(
+                    f"catalog {self.path}: files {a} [{s1}, {e1}] and {b} [{s2}, {e2}] overlap "
+                    f"({_iso(s2)} .. {_iso(min(e1, e2))}), expected the files of one stream to "
+                    f"cover disjoint ranges; nothing was read. Delete one of them (and re-import "
+                    f"its data outside the other's range)"
+                )
         return out
 
     def files(self, data_cls, identifier) -> list[Path]:
@@ -214,16 +267,20 @@ class ParquetDataCatalog:
         for item in items:
             kind = kind_of(type(item))
             groups.setdefault((kind, identifier_of(kind, item)), []).append(item)
-        planned = []
-        for kind, identifier in sorted(groups):
-            group = groups[(kind, identifier)]
-            if kind == INSTRUMENT_KIND:
-                group = self._new_instruments(identifier, group)
-                if not group:
-                    continue
-            table = objects_to_table(kind, identifier, group)
-            planned += self._plan(kind, identifier, table)
-        return self._commit(planned)
+        if not groups:
+            return []
+        keys = sorted(groups)
+        with self._locked([self._dir(kind, identifier) for kind, identifier in keys]):
+            planned = []
+            for kind, identifier in keys:
+                group = groups[(kind, identifier)]
+                if kind == INSTRUMENT_KIND:
+                    group = self._new_instruments(identifier, group)
+                    if not group:
+                        continue
+                table = objects_to_table(kind, identifier, group)
+                planned += self._plan(kind, identifier, table)
+            return self._commit(planned)
 
     def write_table(
         self,
@@ -315,7 +372,10 @@ class ParquetDataCatalog:
         metadata = {"kind": kind, "identifier": identifier, **extra}
         metadata |= {k: str(v) for k, v in precisions.items()}
         table = table.replace_schema_metadata(metadata)
-        return self._commit(self._plan(kind, identifier, table))
+        if table.num_rows == 0:
+            return []
+        with self._locked([self._dir(kind, identifier)]):
+            return self._commit(self._plan(kind, identifier, table))
 
     @staticmethod
     def _check_raw(owner: str, kind: str, table: pa.Table, precisions: dict) -> None:
@@ -344,7 +404,7 @@ class ParquetDataCatalog:
         stored = {
             row
             for _, _, path in self._ranges(self._dir(INSTRUMENT_KIND, identifier))
-            for row in pq.read_table(path, columns=["payload"]).column("payload").to_pylist()
+            for row in self._read(path, ["payload"]).column("payload").to_pylist()
         }
         if not stored:
             return group
@@ -364,7 +424,7 @@ class ParquetDataCatalog:
         directory = self._dir(kind, identifier)
         existing = self._ranges(directory)
         if existing and kind in BUILTIN_KINDS:
-            old = _decode_metadata(pq.read_schema(existing[0][2]))
+            old = _decode_metadata(self._schema(existing[0][2]))
             new = _decode_metadata(table.schema)
             for name in ("price_precision", "size_precision"):
                 if old.get(name) != new.get(name):
@@ -389,30 +449,89 @@ class ParquetDataCatalog:
                 if lo <= e and s <= hi:
                     raise DataError(
                         f"catalog {self.path}: write of {kind} {identifier} range [{lo}, {hi}] "
-                        f"({_iso(lo)} .. {_iso(hi)}) overlaps existing file {path} range "
-                        f"[{s}, {e}] ({_iso(s)} .. {_iso(e)}); nothing was written. Write data "
-                        f"outside that range, or delete the file to replace it"
+                        f"({_iso(lo)} .. {_iso(hi)}) as new file {lo}-{hi}.parquet overlaps "
+                        f"existing file {path} range [{s}, {e}] ({_iso(s)} .. {_iso(e)}); "
+                        f"nothing was written. Write data outside that range, or delete the "
+                        f"file to replace it"
                     )
             planned.append((directory / f"{lo}-{hi}.parquet", table.slice(a, b - a)))
         return planned
 
+    @contextlib.contextmanager
+    def _locked(self, directories: list[Path]) -> Iterator[None]:
+        """Hold an exclusive ``flock`` on each data directory (sorted, so two writers of the
+        same directories cannot deadlock) across the overlap check, the write and the rename;
+        sweep the temporary files that interrupted writers left there.
+
+        The lock is taken on the directory itself (no lock file to leave behind) and released
+        by the kernel when its holder dies, kill -9 included, so it is never stale: a temporary
+        file seen while holding the lock belongs to no live writer. A directory this write
+        created and left empty (a refused write) is removed again.
+        """
+        self._ensure()
+        self.swept = []
+        created = []
+        with contextlib.ExitStack() as stack:
+            for directory in sorted(set(directories)):
+                while True:
+                    if not directory.is_dir():
+                        directory.mkdir(parents=True, exist_ok=True)
+                        created.append(directory)
+                    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    # A refused writer removes the empty directory it made: lock the live one.
+                    if _same_directory(fd, directory):
+                        break
+                    os.close(fd)
+                stack.callback(os.close, fd)
+                self.swept += _sweep(directory)
+            try:
+                yield
+            finally:
+                for directory in created:
+                    with contextlib.suppress(OSError):  # not empty: another writer's now
+                        directory.rmdir()
+
     def _commit(self, planned: list[tuple[Path, pa.Table]]) -> list[Path]:
+        """Write each planned file to a temporary name, then rename all into place.
+
+        Readers never see a partial file: a write that fails (a full disk, a file size limit)
+        removes its temporary files and raises; one killed leaves them for the next write's
+        sweep. The caller holds the directories' locks.
+        """
         if not planned:
             return []
-        self._ensure()
         temps = []
         try:
             for path, table in planned:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                temp = path.parent / f".{path.name}.{os.getpid()}.tmp"
-                pq.write_table(table, temp, row_group_size=ROW_GROUP_ROWS, compression="zstd")
+                temp = path.parent / f".{path.name}.{os.getpid()}{_TEMP_SUFFIX}"
                 temps.append((temp, path))
+                try:
+                    pq.write_table(table, temp, row_group_size=ROW_GROUP_ROWS, compression="zstd")
+                except OSError as err:
+                    raise DataError(
+                        f"catalog {self.path}: writing {path} failed ({err}); nothing was "
+                        f"written, expected free space and a file size limit above the file "
+                        f"(it was {_size(temp)} bytes when the write failed)"
+                    ) from err
             for temp, path in temps:
                 os.replace(temp, path)
         finally:
             for temp, _ in temps:
                 temp.unlink(missing_ok=True)
         return [path for path, _ in planned]
+
+    def _schema(self, path: Path) -> pa.Schema:
+        try:
+            return pq.read_schema(path)
+        except (pa.ArrowException, OSError) as err:
+            raise _unreadable(path, err) from err
+
+    def _read(self, path: Path, columns: list[str] | None = None) -> pa.Table:
+        try:
+            return pq.read_table(path, columns=columns)
+        except (pa.ArrowException, OSError) as err:
+            raise _unreadable(path, err) from err
 
     # -- reads -----------------------------------------------------------------------------------
     def identifiers(self, data_cls) -> list[str]:
@@ -435,7 +554,7 @@ class ParquetDataCatalog:
         files = self.files(kind, identifier)
         if not files:
             raise DataError(f"catalog {self.path}: no {kind} data for {identifier}")
-        return _decode_metadata(pq.read_schema(files[0]))
+        return _decode_metadata(self._schema(files[0]))
 
     def stream(
         self,
@@ -445,6 +564,7 @@ class ParquetDataCatalog:
         end=None,
         where: str | None = None,
         batch_size: int = 65_536,
+        max_backwards: int | None = 0,
     ) -> Iterator[pa.RecordBatch]:
         """Yield the record batches of one stream in ``ts_init`` order.
 
@@ -452,29 +572,45 @@ class ParquetDataCatalog:
         Timestamps, naive = UTC) that match `where` are yielded. Files outside the range are
         not opened; a file is read one batch (at most `batch_size` rows) at a time.
 
+        Rows whose ``ts_init`` is below an earlier row's ("going backwards") are counted as
+        they are read; one more than `max_backwards` (default 0) raises. The catalog writes
+        every file sorted and no two files overlap, so such a row means a damaged or foreign
+        file, not market noise: by default it fails the read (and the backtest reading it)
+        instead of leaving the engine to drop rows silently. A positive value tolerates that
+        many (the engine drops and counts them); None tolerates any.
+
         Raises
         ------
         DataError
-            If the catalog does not exist, the expression is invalid, or a file has another
-            layout than its kind.
+            If the catalog does not exist, the expression is invalid, a file has another
+            layout than its kind or is unreadable, files overlap, or more than `max_backwards`
+            rows go backwards (the message gives the count and the first ones).
         """
         kind = kind_of(data_cls)
         lo, hi = to_ns(start, "start"), to_ns(end, "end")
         if batch_size < 1:
             raise DataError(f"batch_size {batch_size} invalid, expected >= 1")
-        ranges = self._ranges_checked(kind, str(identifier))
-        return self._stream(kind, ranges, lo, hi, where, batch_size)
+        _check_max_backwards(max_backwards)
+        identifier = str(identifier)
+        ranges = self._ranges_checked(kind, identifier)
+        order = _OrderCheck(self.path, kind, identifier, max_backwards)
+        return self._stream(kind, ranges, lo, hi, where, batch_size, order)
 
     def _ranges_checked(self, kind: str, identifier: str):
         self._check_exists()
         return self._ranges(self._dir(kind, identifier))
 
-    def _stream(self, kind, ranges, lo, hi, where, batch_size) -> Iterator[pa.RecordBatch]:
+    def _stream(
+        self, kind, ranges, lo, hi, where, batch_size, order: _OrderCheck
+    ) -> Iterator[pa.RecordBatch]:
         compiled = None
         for s, e, path in ranges:
             if (lo is not None and e < lo) or (hi is not None and s > hi):
                 continue
-            parquet = pq.ParquetFile(path)
+            try:
+                parquet = pq.ParquetFile(path)
+            except (pa.ArrowException, OSError) as err:
+                raise _unreadable(path, err) from err
             schema = parquet.schema_arrow
             expected = SCHEMAS.get(kind)
             if expected is not None and schema.remove_metadata() != expected:
@@ -491,8 +627,9 @@ class ParquetDataCatalog:
             if hi is not None and e > hi:
                 cond = pc.field("ts_init") <= hi
                 condition = cond if condition is None else condition & cond
-            for batch in parquet.iter_batches(batch_size=batch_size):
+            for batch in _batches(path, parquet, batch_size):
                 if condition is None:
+                    order.check(batch, path)
                     yield batch
                     continue
                 ts = batch.column("ts_init")
@@ -504,6 +641,7 @@ class ParquetDataCatalog:
                     raise DataError(f"filter {where!r}: cannot be evaluated: {err}") from err
                 for out in filtered.combine_chunks().to_batches():
                     if out.num_rows:
+                        order.check(out, path)
                         yield out
             parquet.close()
 
@@ -515,6 +653,7 @@ class ParquetDataCatalog:
         end=None,
         where: str | None = None,
         batch_size: int = 65_536,
+        max_backwards: int | None = 0,
     ) -> Iterator[list]:
         """Yield the data objects of one stream, a list per record batch, in ``ts_init`` order
         (for types without a columnar engine stream: order book deltas, custom data).
@@ -526,7 +665,7 @@ class ParquetDataCatalog:
         """
         kind = kind_of(data_cls)
         identifier = str(identifier)
-        batches = self.stream(data_cls, identifier, start, end, where, batch_size)
+        batches = self.stream(data_cls, identifier, start, end, where, batch_size, max_backwards)
         meta = self.metadata(data_cls, identifier)
         cls = data_cls if kind.startswith(CUSTOM_PREFIX) else None
         for batch in batches:
@@ -555,10 +694,11 @@ class ParquetDataCatalog:
             ranges = self._ranges_checked(kind, identifier)
             if not ranges:
                 continue
-            meta = _decode_metadata(pq.read_schema(ranges[0][2]))
+            meta = _decode_metadata(self._schema(ranges[0][2]))
             cls = data_cls if kind.startswith(CUSTOM_PREFIX) else None
+            order = _OrderCheck(self.path, kind, identifier, 0)
             for batch in self._stream(
-                kind, ranges, to_ns(start, "start"), to_ns(end, "end"), where, 65_536
+                kind, ranges, to_ns(start, "start"), to_ns(end, "end"), where, 65_536, order
             ):
                 out += table_to_objects(kind, identifier, batch, meta, cls)
         if len(ids) > 1:
@@ -582,7 +722,7 @@ class ParquetDataCatalog:
             ranges = self._ranges(self._dir(INSTRUMENT_KIND, identifier))
             if not ranges:
                 continue
-            table = pq.read_table(ranges[-1][2])
+            table = self._read(ranges[-1][2])
             meta = _decode_metadata(table.schema)
             out.append(table_to_objects(INSTRUMENT_KIND, identifier, table, meta)[-1])
         return out
@@ -601,10 +741,18 @@ class ParquetDataCatalog:
         kinds = sorted(unescape_identifier(p.name) for p in root.iterdir() if p.is_dir())
         for kind in kinds:
             for identifier in self.identifiers(kind):
-                ranges = self._ranges(self._dir(kind, identifier))
+                ranges = self._ranges(self._dir(kind, identifier), check=False)
                 if not ranges:
                     continue
-                rows = sum(pq.ParquetFile(p).metadata.num_rows for _, _, p in ranges)
+                rows = 0
+                problems = []
+                for _, _, path in ranges:
+                    try:
+                        rows += file_rows(path)
+                    except DataError as err:
+                        problems.append(f"unreadable file {path.name}: {err.__cause__}")
+                for (_, _, a), (_, _, b) in _overlaps(ranges):
+                    problems.append(f"files {a.name} and {b.name} overlap")
                 entries.append(
                     CatalogEntry(
                         kind=kind,
@@ -613,9 +761,142 @@ class ParquetDataCatalog:
                         start_ns=ranges[0][0],
                         end_ns=max(e for _, e, _ in ranges),
                         files=tuple(p for _, _, p in ranges),
+                        problems=tuple(problems),
                     )
                 )
         return entries
+
+
+_TEMP_SUFFIX = ".tmp"
+
+
+def _check_max_backwards(value) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        raise DataError(f"max_backwards {value!r} invalid, expected an int >= 0 or None")
+
+
+class _OrderCheck:
+    """Counts the rows of one stream whose ``ts_init`` is below an earlier row's, as read."""
+
+    EXAMPLES = 5
+
+    def __init__(self, catalog: Path, kind: str, identifier: str, limit: int | None) -> None:
+        self.catalog = catalog
+        self.what = f"{kind} {identifier}"
+        self.limit = limit
+        self.last = -1
+        self.count = 0
+        self.examples: list[tuple[str, int, int]] = []
+
+    def check(self, batch: pa.RecordBatch, path: Path) -> None:
+        ts = batch.column("ts_init").to_numpy()
+        if not ts.size:
+            return
+        if ts[0] >= self.last and (ts[1:] >= ts[:-1]).all():
+            self.last = int(ts[-1])  # the usual case, a sorted batch: one comparison pass
+            return
+        highest = np.maximum.accumulate(ts)
+        before = np.empty_like(ts)  # the highest ts_init read before each row
+        before[0] = self.last
+        np.maximum(highest[:-1], self.last, out=before[1:])
+        back = np.flatnonzero(ts < before)
+        if back.size:
+            self.count += int(back.size)
+            for i in back[: self.EXAMPLES - len(self.examples)]:
+                self.examples.append((path.name, int(ts[i]), int(before[i])))
+            if self.limit is not None and self.count > self.limit:
+                first = "; ".join(
+                    f"{name}: ts_init {t} ({_iso(t)}) after {b} ({_iso(b)})"
+                    for name, t, b in self.examples
+                )
+                raise DataError(
+                    f"catalog {self.catalog}: {self.what}: {self.count} row(s) going backwards "
+                    f"in time (ts_init below an earlier row's) so far, more than max_backwards "
+                    f"{self.limit}; first: {first}. Expected each file sorted by ts_init: "
+                    f"re-import the file (or allow some with max_backwards / "
+                    f"flotilla backtest --max-backwards N; the engine drops and counts them)"
+                )
+        self.last = max(self.last, int(highest[-1]))
+
+
+def _overlaps(ranges: list[tuple[int, int, Path]]) -> list[tuple[tuple, tuple]]:
+    """Return the pairs (earlier file, later file) of sorted `ranges` that overlap."""
+    out = []
+    widest = None  # the file reaching furthest so far
+    for item in ranges:
+        if widest is not None and item[0] <= widest[1]:
+            out.append((widest, item))
+        if widest is None or item[1] > widest[1]:
+            widest = item
+    return out
+
+
+def _same_directory(fd: int, directory: Path) -> bool:
+    try:
+        current = os.stat(directory)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (current.st_dev, current.st_ino)
+
+
+def _sweep(directory: Path) -> list[Path]:
+    """Remove the temporary files and folders (``.*.tmp``) of interrupted writes; return them.
+
+    Called with the directory's lock held: every writer creates its temporary files only
+    while it holds that lock, so any found now were left by a writer that died.
+    """
+    swept = []
+    for child in sorted(directory.iterdir()):
+        if child.name.startswith(".") and child.name.endswith(_TEMP_SUFFIX):
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+            swept.append(child)
+    return swept
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _unreadable(path: Path, err: BaseException) -> DataError:
+    return DataError(
+        f"catalog file {path} unreadable ({err}), expected a Parquet file written by the "
+        f"catalog; delete it (and re-import its data) to repair the catalog"
+    )
+
+
+def file_rows(path: str | os.PathLike) -> int:
+    """Return the number of rows of one catalog file (from its footer).
+
+    Raises
+    ------
+    DataError
+        If the file is not a readable Parquet file (the message names it).
+    """
+    path = Path(path)
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (pa.ArrowException, OSError) as err:
+        raise _unreadable(path, err) from err
+
+
+def _batches(path: Path, parquet, batch_size: int) -> Iterator[pa.RecordBatch]:
+    """Yield a file's record batches; a decoding error names the file."""
+    batches = parquet.iter_batches(batch_size=batch_size)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as err:
+            raise _unreadable(path, err) from err
+        yield batch
 
 
 _SIZE_COLUMNS = ("bid_size", "ask_size", "size", "volume")

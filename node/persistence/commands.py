@@ -5,11 +5,14 @@
 | ``catalog add-instrument --fx EUR/USD.SIM``          | store a test FX pair (TestInstrumentProvider) |
 | ``catalog add-instrument --file instruments.json``   | store instruments from JSON/TOML       |
 | ``catalog import quotes FILE --instrument ID``       | wrangle a file into the catalog        |
-| ``catalog ls``                                       | table of kind, identifier, rows, range |
+| ``catalog ls``                                       | table of kind, identifier, rows, range, |
+|                                                      | status (exit 1 if a stream is broken)  |
 
 An import needs its instrument in the catalog (for the precisions). Rejected rows are printed
 (row, column, value, reason) to stderr and the accepted rows are written; with ``--strict``
-nothing is written when a row is rejected and the command fails.
+nothing is written when a row is rejected and the command fails. Exact duplicate rows are
+counted and the first printed; ``--duplicates keep|drop|error`` (default keep) decides what
+happens to them.
 """
 
 from __future__ import annotations
@@ -103,6 +106,14 @@ def register(commands) -> None:
         "--strict", action="store_true", help="write nothing and fail if any row is rejected"
     )
     imp.add_argument(
+        "--duplicates",
+        choices=["keep", "drop", "error"],
+        default="keep",
+        help="exact duplicate rows (every stored column equal to an earlier row's): keep them "
+        "(default: identical repeated updates are real in some feeds), drop them (reported as "
+        "rejected rows), or fail and write nothing; always counted and the first ones printed",
+    )
+    imp.add_argument(
         "--show-rejects", type=int, default=20, metavar="N", help="rejections printed (20)"
     )
     imp.set_defaults(func=_import)
@@ -142,6 +153,7 @@ def _add_instrument(args) -> int:
         instruments += _read_instruments(args.file)
     catalog = ParquetDataCatalog(args.catalog)
     written = catalog.write_data(instruments)
+    _print_swept(catalog)
     stored = {p.parent for p in written}
     for instrument in instruments:
         new = any(p.name == _escaped(instrument) for p in stored)
@@ -232,19 +244,26 @@ def _import(args) -> int:
             time_format=args.time_format,
             ts_init_delta=args.ts_init_delta,
             on_rows=lambda n: progress.advance(task, n),
+            duplicates=args.duplicates,
         )
-    if report:
+    if report or report.duplicates:
         print(report.format(limit=args.show_rejects), file=sys.stderr)
         if args.strict:
             raise DataError(
                 f"{report.rejected} of {report.total} rows rejected; nothing written (--strict)"
             )
     files = catalog.write_table(kind, wrangler.identifier, table)
+    _print_swept(catalog)
     print(
         f"imported {table.num_rows:,} of {report.total:,} rows ({args.kind}) for "
         f"{wrangler.identifier} into {args.catalog}: {', '.join(p.name for p in files) or 'no file'}"
     )
     return 0
+
+
+def _print_swept(catalog: ParquetDataCatalog) -> None:
+    for path in catalog.swept:
+        print(f"removed {path}: a temporary file left by an interrupted write", file=sys.stderr)
 
 
 def _progress():
@@ -293,6 +312,7 @@ def _ls(args) -> int:
         ("start", "left"),
         ("end", "left"),
         ("files", "right"),
+        ("status", "left"),
     ):
         table.add_column(name, justify=justify, no_wrap=True)
 
@@ -300,8 +320,27 @@ def _ls(args) -> int:
         return pd.Timestamp(ns, unit="ns", tz="UTC").isoformat()
 
     for e in entries:
+        status = "ok" if not e.problems else f"BROKEN ({len(e.problems)} problem(s))"
         table.add_row(
-            e.kind, e.identifier, f"{e.rows:,}", iso(e.start_ns), iso(e.end_ns), str(len(e.files))
+            e.kind,
+            e.identifier,
+            f"{e.rows:,}",
+            iso(e.start_ns),
+            iso(e.end_ns),
+            str(len(e.files)),
+            status,
         )
     _console().print(table)
+    broken = [e for e in entries if e.problems]
+    # A listing that hides a broken stream behind exit 0 would be a wrong answer: fail.
+    for e in broken:
+        for problem in e.problems:
+            print(f"flotilla catalog ls: {e.kind} {e.identifier}: {problem}", file=sys.stderr)
+    if broken:
+        print(
+            f"flotilla catalog ls: error: {len(broken)} stream(s) of catalog {args.catalog} "
+            f"cannot be read (listed above); delete or re-import the files named",
+            file=sys.stderr,
+        )
+        return 1
     return 0

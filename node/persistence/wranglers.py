@@ -21,8 +21,13 @@ Input columns (after the caller's column mapping):
 is integer nanoseconds (other units with ``ts_unit``), an ISO 8601 string or a datetime;
 naive times are in ``tz`` (default UTC). ``ts_init`` defaults to ``ts_event + ts_init_delta``.
 
-Reasons a row is rejected: missing value, unparseable number, unparseable time, time before
-1970, nonexistent or ambiguous local time, value out of range, precision above the
+Every time is checked before it becomes int64 nanoseconds, in its own unit (datetimes of any
+resolution, tz-aware or naive, integer epochs in s/ms/us/ns, floats, text): a time before
+1970-01-01T00:00:00Z or after 2262-04-11T23:47:16.854775807Z is a rejected row naming the
+column, the value and the range, never a wrapped date.
+
+Reasons a row is rejected: missing value, unparseable number, unparseable time, time out of
+range, nonexistent or ambiguous local time, value out of range, precision above the
 instrument's, non-positive price, negative (or, for trades, non-positive) size, ask < bid,
 high < low, high below open/close, low above open/close, unknown aggressor side.
 """
@@ -30,12 +35,15 @@ high < low, high below open/close, low above open/close, unknown aggressor side.
 from __future__ import annotations
 
 import dataclasses
+import re
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core.errors import DataError
 from core.model.data import Bar, BarType, QuoteTick, TradeTick
@@ -48,6 +56,8 @@ __all__ = [
     "RejectReport",
     "Rejection",
     "TradeTickDataWrangler",
+    "apply_duplicates",
+    "check_duplicates",
     "check_tz",
 ]
 
@@ -82,6 +92,9 @@ class RejectReport:
     def __init__(self, total: int = 0, rejections: list[Rejection] | None = None) -> None:
         self.total = total
         self.rejections: list[Rejection] = sorted(rejections or [])
+        self.duplicates: list[tuple[int, int]] = []
+        """(row, the earlier row it repeats) of every exact duplicate row found."""
+        self.duplicates_action = "keep"
 
     @property
     def rejected(self) -> int:
@@ -117,7 +130,17 @@ class RejectReport:
                 lines.append(f"{r.row:>8}  {r.column:<14} {value:<24} {r.reason}")
         if limit is not None and len(self.rejections) > limit:
             lines.append(f"... and {len(self.rejections) - limit} more")
+        if self.duplicates:
+            lines.append(self.format_duplicates())
         return "\n".join(lines)
+
+    def format_duplicates(self, limit: int = 10) -> str:
+        """Return one line: the count of exact duplicate rows, what was done, the first rows."""
+        n = len(self.duplicates)
+        done = {"keep": "kept", "drop": "dropped"}.get(self.duplicates_action, "refused")
+        first = ", ".join(f"row {r} = row {f}" for r, f in self.duplicates[:limit])
+        more = f", ... and {n - limit} more" if n > limit else ""
+        return f"{n} exact duplicate row(s) {done} (duplicates={self.duplicates_action!r}): {first}{more}"
 
 
 def check_tz(tz: str) -> str:
@@ -196,17 +219,17 @@ def _parse_fixed(series: pd.Series, precision: int, column: str, rejects: _Rejec
     text = series.astype("string").str.strip()
     missing = text.isna().to_numpy() | _mask(text.isin(_MISSING))
     rejects.add(missing, column, "missing value")
-    parts = text.str.extract(r"^([+-]?)(\d*)(?:\.(\d*))?$")
+    parts = _extract(text, r"^(?P<sign>[+-]?)(?P<whole>\d*)(?:\.(?P<frac>\d*))?$")
     whole = parts[1].fillna("")
     frac = parts[2].fillna("")
     plain = _mask(parts[1].notna()) & _mask((whole.str.len() + frac.str.len()) > 0) & ~missing
     long = plain & _mask(whole.str.lstrip("0").str.len() > 10)
     rejects.add(long, column, f"out of range, expected |value| <= {_VALUE_MAX}")
     ok = plain & ~long
-    whole_int = pd.to_numeric(whole.where(ok, "0").replace("", "0")).to_numpy(dtype=np.int64)
+    whole_int = _digits(whole.where(ok, "0").replace("", "0"))
     frac_digits = frac.str.rstrip("0").str.len().fillna(0).to_numpy(dtype=np.int64)
     frac9 = frac.str.slice(0, 9).str.ljust(9, "0").where(ok, "0")
-    frac_int = pd.to_numeric(frac9).to_numpy(dtype=np.int64)
+    frac_int = _digits(frac9)
     sign = np.where(_mask(parts[0] == "-"), -1, 1)
     out_of_range = ok & (whole_int > _VALUE_MAX)
     rejects.add(out_of_range, column, f"out of range, expected |value| <= {_VALUE_MAX}")
@@ -237,11 +260,25 @@ def _parse_fixed(series: pd.Series, precision: int, column: str, rejects: _Rejec
     return raw.astype(np.int64)
 
 
-def _ns(stamps: pd.Series) -> np.ndarray:
-    """Return datetimes (naive = UTC, or tz-aware) as int64 UNIX ns; NaT as int64 min."""
-    if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-    return stamps.to_numpy(dtype="datetime64[ns]").view(np.int64)
+def _extract(text: pd.Series, pattern: str) -> list[pd.Series]:
+    """Return the named groups of `pattern` in each string of `text` (NA where it does not
+    match), as `Series.str.extract` does, but in Arrow's RE2 kernel: pandas runs a Python
+    regex per row here, which was most of an import's time."""
+    array = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    groups = pc.extract_regex(array, pattern)
+    valid = groups.is_valid()
+    out = []
+    for i in range(groups.type.num_fields):
+        field = pc.if_else(valid, pc.struct_field(groups, [i]), pa.scalar(None, pa.string()))
+        out.append(pd.Series(field.to_pandas(), index=text.index, dtype="string"))
+    return out
+
+
+def _digits(text: pd.Series) -> np.ndarray:
+    """Return strings of at most 19 decimal digits (checked by the caller) as int64, parsed
+    in Arrow's cast kernel (pandas' to_numeric was the slowest step of an import)."""
+    array = pa.array(text.to_numpy(dtype=object, na_value="0"), type=pa.string())
+    return pc.cast(array, pa.int64()).to_numpy(zero_copy_only=False)
 
 
 def _mask(values) -> np.ndarray:
@@ -257,10 +294,128 @@ def _one(n: int, i: int) -> np.ndarray:
     return mask
 
 
+_NS_MAX = int(np.iinfo(np.int64).max)
+_NAT = np.iinfo(np.int64).min
+TIME_MIN = "1970-01-01T00:00:00Z"
+TIME_MAX = "2262-04-11T23:47:16.854775807Z"
+"""The times a catalog can hold: int64 UNIX nanoseconds from 0 to 2**63 - 1."""
+_UNIT_NS = {"s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def _out_of_range(rejects: _Rejects, low: np.ndarray, high: np.ndarray, column: str) -> None:
+    """Reject the rows whose time is before 1970 (`low`) or after 2262-04-11 (`high`)."""
+    expected = f"expected {TIME_MIN} to {TIME_MAX} (int64 UNIX nanoseconds)"
+    for mask, side in ((low, f"before {TIME_MIN}"), (high, f"after {TIME_MAX}")):
+        raw = rejects.values.get(column)
+        rejects.add(
+            mask,
+            column,
+            lambda i, raw=raw, side=side: (
+                f"time out of range: {column} {'' if raw is None else _text(raw.iloc[i])!r} "
+                f"is {side}, {expected}"
+            ),
+        )
+
+
+def _datetimes_ns(stamps: pd.Series, column: str, rejects: _Rejects) -> np.ndarray:
+    """Return datetimes (naive = UTC, or tz-aware; any unit) as int64 UNIX ns.
+
+    Every unit is range-checked before it is scaled to ns: pandas holds times outside
+    1677..2262 in microseconds (or coarser), and a plain cast to ``datetime64[ns]`` wraps them
+    silently (2700-01-01 became 2115-06-13). NaT rows are left for the caller to report.
+    """
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    values = stamps.to_numpy()
+    unit = np.datetime_data(values.dtype)[0]
+    if unit not in _UNIT_NS:
+        values = values.astype("datetime64[us]")
+        unit = "us"
+    factor = _UNIT_NS[unit]
+    raw = values.view(np.int64)
+    nat = raw == _NAT
+    low = (raw < 0) & ~nat
+    high = raw > _NS_MAX // factor
+    _out_of_range(rejects, low, high, column)
+    return np.where(nat | low | high, 0, raw) * factor
+
+
+def _integers_ns(values: np.ndarray, factor: int, column: str, rejects: _Rejects) -> np.ndarray:
+    """Return integer epochs (signed or unsigned, in units of `factor` ns) as int64 ns."""
+    if values.dtype.kind == "u":
+        low = np.zeros(len(values), dtype=bool)
+        high = values > np.uint64(_NS_MAX // factor)
+    else:
+        values = values.astype(np.int64)
+        low = values < 0
+        high = values > _NS_MAX // factor
+    _out_of_range(rejects, low, high, column)
+    return np.where(low | high, 0, values).astype(np.int64) * factor
+
+
+_FRACTION_RE = re.compile(r"^(.*\d\d:\d\d:\d\d)[.,](\d{1,9})(\D.*)?$")
+
+
+def _exact_ns(value: str, fmt: str, tz: str | None) -> int | None:
+    """Return a text time as exact UNIX ns (a Python int, any range), or None if unparseable.
+
+    Whole seconds are parsed by pandas (which picks a unit that holds years up to 9999) and
+    the fraction is added as digits, so the edges (2262-04-11T23:47:16.854775807Z and one ns
+    after) are decided exactly. `tz` is the zone of a naive time (None: the text has an offset).
+    """
+    base, fraction = value, ""
+    if fmt == "ISO8601":
+        match = _FRACTION_RE.match(value)
+        if match is not None:
+            base, fraction = match.group(1) + (match.group(3) or ""), match.group(2)
+    try:
+        stamp = pd.to_datetime(base, format=fmt, utc=tz is None)
+        if stamp is pd.NaT:
+            return None
+        if stamp.tzinfo is None:
+            stamp = stamp.tz_localize(tz, ambiguous="raise", nonexistent="raise")
+        delta = stamp.tz_convert("UTC").tz_localize(None).to_pydatetime() - datetime(1970, 1, 1)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    seconds = delta.days * 86_400 + delta.seconds
+    extra = int(fraction.ljust(9, "0")) if fraction else 0
+    return seconds * _SCALE + delta.microseconds * 1_000 + extra
+
+
+def _parse_unparsed(strings, bad, fmt, tz, column, rejects, out) -> None:
+    """Decide the text times a vectorised parse left as NaT, one by one (rare).
+
+    A column parsed at nanosecond resolution turns a valid but out-of-range time (2700-01-01)
+    into NaT, and so can an in-range edge with an offset: each is parsed exactly and is
+    accepted, rejected as out of range, or rejected as unparseable.
+    """
+    n = len(out)
+    for i in np.flatnonzero(bad):
+        value = strings.iloc[i]
+        ns = _exact_ns(value, fmt, tz)
+        if ns is None:
+            rejects.add(_one(n, i), column, "unparseable time, expected ISO 8601 or integer ns")
+        elif 0 <= ns <= _NS_MAX:
+            out[i] = ns
+        else:
+            side = f"before {TIME_MIN}" if ns < 0 else f"after {TIME_MAX}"
+            rejects.add(
+                _one(n, i),
+                column,
+                f"time out of range: {column} {value!r} is {side}, expected {TIME_MIN} to "
+                f"{TIME_MAX} (int64 UNIX nanoseconds)",
+            )
+
+
 def _parse_time(
     series: pd.Series, column: str, rejects: _Rejects, tz: str, ts_unit: str, time_format
 ) -> np.ndarray:
-    """Return `series` as int64 UNIX nanoseconds; reject unparseable or pre-1970 times."""
+    """Return `series` as int64 UNIX nanoseconds.
+
+    Rejects missing, unparseable, nonexistent/ambiguous local, and out-of-range times (before
+    1970-01-01 or after 2262-04-11T23:47:16.854775807Z, checked in the input's own unit, so
+    nothing wraps).
+    """
     n = len(series)
     out = np.zeros(n, dtype=np.int64)
     factor = _TS_UNITS[ts_unit]
@@ -271,29 +426,47 @@ def _parse_time(
         nat = stamps.isna().to_numpy()
         rejects.add(series.isna().to_numpy(), column, "missing value")
         rejects.add(nat, column, f"nonexistent or ambiguous local time in {tz}")
-        out = np.where(nat, 0, _ns(stamps))
+        out = _datetimes_ns(stamps, column, rejects)
     elif pd.api.types.is_integer_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
         series.dtype
     ):
-        values = series.to_numpy(dtype=np.int64)
-        too_big = np.abs(values) > np.iinfo(np.int64).max // factor
-        rejects.add(too_big, column, f"time out of range for unit {ts_unit}")
-        out = np.where(too_big, 0, values) * factor
+        missing = series.isna().to_numpy()
+        rejects.add(missing, column, "missing value")
+        dtype = np.uint64 if series.dtype.kind == "u" else np.int64
+        values = series.to_numpy(dtype=dtype, na_value=0)
+        out = _integers_ns(values, factor, column, rejects)
     elif pd.api.types.is_float_dtype(series.dtype):
-        values = series.to_numpy(dtype=np.float64)
-        rejects.add(~np.isfinite(values), column, "missing value")
-        out = np.rint(np.where(np.isfinite(values), values, 0) * factor).astype(np.int64)
+        values = series.to_numpy(dtype=np.float64, na_value=np.nan)
+        finite = np.isfinite(values)
+        rejects.add(~finite, column, "missing value")
+        scaled = np.where(finite, values, 0.0) * factor
+        # 2**63 is exact in float64; anything from it up does not fit int64.
+        low, high = scaled < 0, scaled >= 2.0**63
+        _out_of_range(rejects, low, high, column)
+        out = np.rint(np.where(low | high, 0.0, scaled)).astype(np.int64)
     else:
         text = series.astype("string").str.strip()
         missing = text.isna().to_numpy() | _mask(text.isin(_MISSING))
         rejects.add(missing, column, "missing value")
-        digits = _mask(text.str.fullmatch(r"-?\d{1,19}")) & ~missing
+        # fullmatch/lstrip run vectorised (str.extract would run a Python regex per row).
+        digits = _mask(text.str.fullmatch(r"[+-]?\d+")) & ~missing
         if digits.any():
-            ints = pd.to_numeric(text.where(digits, "0"), errors="coerce")
-            ints = ints.fillna(0).astype("int64").to_numpy()
-            too_big = digits & (np.abs(ints) > np.iinfo(np.int64).max // factor)
-            rejects.add(too_big, column, f"time out of range for unit {ts_unit}")
-            out = np.where(digits & ~too_big, ints * factor, out)
+            number = text.where(digits, "0").str.lstrip("+-").str.lstrip("0").fillna("")
+            length = number.str.len().fillna(0).to_numpy()
+            number = number.where(length > 0, "0")
+            negative = digits & _mask(text.str.startswith("-")) & (length > 0)
+            # Compare as text first, so a 20-digit value cannot wrap in a cast to int64.
+            huge = (
+                digits
+                & ~negative
+                & ((length > 19) | ((length == 19) & _mask(number > "9223372036854775807")))
+            )
+            fits = digits & ~negative & ~huge
+            ints = _digits(number.where(fits, "0"))
+            high = huge | (fits & (ints > _NS_MAX // factor))
+            _out_of_range(rejects, negative, high, column)
+            ok = fits & ~high
+            out = np.where(ok, np.where(ok, ints, 0) * factor, out)
         other = ~digits & ~missing
         if other.any():
             strings = text.where(other, None)
@@ -304,22 +477,81 @@ def _parse_time(
                     strings.where(aware, None), errors="coerce", utc=True, format=fmt
                 )
                 bad = aware & parsed.isna().to_numpy()
-                rejects.add(bad, column, "unparseable time, expected ISO 8601 or integer ns")
                 ok = aware & ~bad
-                out = np.where(ok, _ns(parsed), out)
+                out = np.where(ok, _datetimes_ns(parsed, column, rejects), out)
+                _parse_unparsed(strings, bad, fmt, None, column, rejects, out)
             naive = other & ~aware
             if naive.any():
                 parsed = pd.to_datetime(strings.where(naive, None), errors="coerce", format=fmt)
                 bad = naive & parsed.isna().to_numpy()
-                rejects.add(bad, column, "unparseable time, expected ISO 8601 or integer ns")
                 local = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
                 gap = naive & ~bad & local.isna().to_numpy()
                 rejects.add(gap, column, f"nonexistent or ambiguous local time in {tz}")
                 ok = naive & ~bad & ~gap
-                out = np.where(ok, _ns(local), out)
-    negative = out < 0
-    rejects.add(negative, column, "time before 1970-01-01, expected UNIX time >= 0")
-    return np.where(negative, 0, out).astype(np.int64)
+                out = np.where(ok, _datetimes_ns(local, column, rejects), out)
+                _parse_unparsed(strings, bad, fmt, tz, column, rejects, out)
+    return np.where(rejects.bad, 0, out).astype(np.int64)
+
+
+DUPLICATES = ("keep", "drop", "error")
+
+
+def check_duplicates(duplicates: str) -> str:
+    """Return `duplicates` if it is a known mode.
+
+    Raises
+    ------
+    DataError
+        If it is not one of keep, drop, error.
+    """
+    if duplicates not in DUPLICATES:
+        raise DataError(
+            f"duplicates {duplicates!r} unknown, expected one of {', '.join(DUPLICATES)}"
+        )
+    return duplicates
+
+
+def apply_duplicates(
+    table: pa.Table, rows: np.ndarray, report: RejectReport, duplicates: str, keys, owner: str
+) -> tuple[pa.Table, RejectReport]:
+    """Find the exact duplicate rows of `table` (equal in every `keys` column to an earlier
+    row), record them in `report` and keep, drop or refuse them as `duplicates` says.
+
+    `rows` holds the reported number of each row of `table` (data row or file line).
+
+    Raises
+    ------
+    DataError
+        With ``duplicates="error"``, if there is any (the message gives the count and first
+        rows).
+    """
+    check_duplicates(duplicates)
+    n = table.num_rows
+    if n < 2:
+        return table, report
+    frame = pd.DataFrame({k: table.column(k).to_numpy(zero_copy_only=False) for k in keys})
+    repeated = frame.duplicated(keep="first").to_numpy()
+    if not repeated.any():
+        return table, report
+    group = frame.groupby(list(keys), sort=False).ngroup().to_numpy()
+    first_of_group = np.full(group.max() + 1, n, dtype=np.int64)
+    np.minimum.at(first_of_group, group, np.arange(n))
+    first = np.asarray(rows)[first_of_group[group]]
+    pairs = [(int(r), int(f)) for r, f in zip(rows[repeated], first[repeated], strict=True)]
+    report.duplicates = pairs
+    report.duplicates_action = duplicates
+    if duplicates == "error":
+        raise DataError(
+            f"{owner}: {report.format_duplicates()}; expected none. Pass duplicates 'keep' "
+            f"or 'drop' (flotilla catalog import --duplicates keep|drop) to import them"
+        )
+    if duplicates == "drop":
+        table = table.filter(pa.array(~repeated))
+        report.rejections = sorted(
+            report.rejections
+            + [Rejection(r, "*", "", f"exact duplicate of row {f} (dropped)") for r, f in pairs]
+        )
+    return table, report
 
 
 class _Wrangler:
@@ -389,7 +621,17 @@ class _Wrangler:
         if "ts_init" in df.columns:
             ts_init = _parse_time(df["ts_init"], "ts_init", rejects, tz, ts_unit, time_format)
         else:
-            ts_init = ts_event + int(ts_init_delta)
+            delta = int(ts_init_delta)
+            # ts_event + delta must stay an int64 time too (no wrap near either edge).
+            bad = (ts_event > _NS_MAX - delta) if delta > 0 else (ts_event < -delta)
+            bad &= ~rejects.bad
+            rejects.add(
+                bad,
+                name,
+                f"ts_init = {name} + ts_init_delta {delta} out of range, expected {TIME_MIN} "
+                f"to {TIME_MAX} (int64 UNIX nanoseconds)",
+            )
+            ts_init = np.where(bad | rejects.bad, 0, ts_event + np.where(bad, 0, delta))
         return ts_event, ts_init
 
     def process_table(
@@ -400,6 +642,7 @@ class _Wrangler:
         ts_unit: str = "ns",
         time_format: str | None = None,
         first_row: int = 1,
+        duplicates: str = "keep",
     ) -> tuple[pa.Table, RejectReport]:
         """Return the valid rows as a catalog table and a report of the rejected rows.
 
@@ -416,12 +659,40 @@ class _Wrangler:
             A ``strftime`` format for text times (default ISO 8601).
         first_row : int, default 1
             The row number the first row is reported as.
+        duplicates : {"keep", "drop", "error"}, default "keep"
+            What to do with exact duplicate rows (every catalog column equal to an earlier
+            accepted row's; a ``trade_id`` made from the row number is not compared): keep
+            them, drop them (each becomes a rejection naming the row it repeats), or raise.
+            They are always counted in ``report.duplicates``. The default keeps them because
+            identical consecutive updates are real in some feeds (a venue publishing at ms
+            resolution repeats an unchanged quote); the report makes them visible either way.
 
         Raises
         ------
         DataError
-            If a required column is missing, or tz or ts_unit is unknown.
+            If a required column is missing, tz, ts_unit or duplicates is unknown, or there
+            are duplicates and ``duplicates="error"``.
         """
+        check_duplicates(duplicates)
+        table, report, rows = self._process(
+            data, ts_init_delta, tz, ts_unit, time_format, first_row
+        )
+        names = data.column_names if isinstance(data, pa.Table | pa.RecordBatch) else data.columns
+        keys = self.duplicate_keys([str(c) for c in names])
+        return apply_duplicates(table, rows, report, duplicates, keys, self._owner())
+
+    def _owner(self) -> str:
+        return f"{type(self).__name__} {self.identifier}"
+
+    def duplicate_keys(self, input_columns) -> list[str]:
+        """Return the catalog columns two rows must share to be exact duplicates."""
+        names = list(SCHEMAS[self.kind].names)
+        if "trade_id" in names and not any(a in input_columns for a in self.fields["trade_id"]):
+            names.remove("trade_id")  # made from the row number: never equal
+        return names
+
+    def _process(self, data, ts_init_delta, tz, ts_unit, time_format, first_row):
+        """`process_table` without the duplicates step; also return the accepted rows' numbers."""
         check_tz(tz)
         if ts_unit not in _TS_UNITS:
             raise DataError(f"ts_unit {ts_unit!r} unknown, expected one of {', '.join(_TS_UNITS)}")
@@ -440,7 +711,8 @@ class _Wrangler:
         arrays = [pa.array(np.asarray(out[name])[keep]) for name in SCHEMAS[self.kind].names]
         table = pa.table(arrays, schema=SCHEMAS[self.kind])
         table = table.replace_schema_metadata(self._metadata())
-        return table, RejectReport(len(df), rejects.items)
+        rows = first_row + np.flatnonzero(keep)
+        return table, RejectReport(len(df), rejects.items), rows
 
     def _columns(self, df: pd.DataFrame) -> dict[str, tuple[str, pd.Series | None]]:
         out = {}

@@ -258,3 +258,117 @@ def test_parse_time_ns_accepts_ns_iso_and_offsets():
     assert parse_time_ns("1970-01-01 00:00:01", "t") == 1_000_000_000  # naive means UTC
     with pytest.raises(ConfigError, match=r"t: expected ns >= 0, got -1"):
         parse_time_ns(-1, "t")
+
+
+# -- issue 11 point 9: edge cases of the file and its values, each one located line ---------------
+
+EDGE_CASES = [
+    (
+        "non-utf8",
+        lambda path: path.write_bytes(TOML.replace('"ema"', '"caf\xe9"').encode("latin-1")),
+        "line 2: byte 0xe9 is not UTF-8, expected a UTF-8 text file",
+    ),
+    (
+        "int-too-large",
+        lambda path: path.write_text(TOML.replace("chunk_size = 1000", "chunk_size = " + "9" * 30)),
+        "chunk_size: expected an integer from -9223372036854775808 to 9223372036854775807, got "
+        + "9" * 30,
+    ),
+    (
+        "float-quantity",
+        lambda path: path.write_text(TOML.replace("fast_ema_period = 5", "trade_size = 1e300")),
+        "strategies[0].config.trade_size: expected a decimal from -9223372036 to 9223372036 "
+        "(the fixed-point range), got 1e+300 (in EMACrossConfig)",
+    ),
+    (
+        "negative-trade-size",
+        lambda path: path.write_text(TOML.replace("fast_ema_period = 5", "trade_size = -5")),
+        "strategies[0].config.trade_size: expected units > 0, got -5 (in EMACrossConfig)",
+    ),
+    (
+        "negative-balance",
+        lambda path: path.write_text(TOML.replace('["1000000 USD"]', '["-1000000 USD"]')),
+        "venues[0].starting_balances[0]: expected an amount >= 0, got '-1000000 USD'",
+    ),
+    (
+        "directory",
+        lambda path: path.mkdir(),
+        "is a directory, expected a config file",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"), [c[1:] for c in EDGE_CASES], ids=[c[0] for c in EDGE_CASES]
+)
+def test_config_edge_case_is_one_located_line_at_load(tmp_path, make, message):
+    path = tmp_path / "ema.toml"
+    make(path)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}: {message}"
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [c[1:] for c in EDGE_CASES if c[0] in ("non-utf8", "float-quantity", "directory")],
+    ids=["non-utf8", "float-quantity", "directory"],
+)
+def test_config_edge_case_cli_exits_1_with_one_line_and_no_traceback(tmp_path, make, message):
+    path = tmp_path / "ema.toml"
+    make(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "node.cli", "backtest", str(path), "--results", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert done.stderr == f"flotilla backtest: error: {path}: {message}\n"
+    assert "Traceback" not in done.stdout
+
+
+def test_config_with_a_utf8_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "ema.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + TOML.encode())
+    assert load_config(path).name == "ema"
+
+
+# -- issue 11 point 1: the error's location is built by walking the type, not msgspec's text ------
+
+
+class _Leg(NodeConfig, frozen=True, kw_only=True):
+    size: int
+    api_key: str = ""
+
+
+class _Book(NodeConfig, frozen=True, kw_only=True):
+    legs: list[_Leg]
+    by_name: dict[str, _Leg] = {}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"legs": [{"size": 1}, {"size": "x"}]}, 'legs[1].size: expected int, got "x"'),
+        ({"legs": [{"size": 1}], "by_name": {"a": {}}}, "by_name.a.size: required field missing"),
+        ({"legs": "x"}, 'legs: expected an array, got "x"'),
+        ({"legs": [7]}, "legs[0]: expected a table (_Leg), got 7"),
+        (
+            {"legs": [{"size": 1, "colour": 2}]},
+            "legs[0].colour: unknown field, expected one of size, api_key",
+        ),
+        # a type error on a secret field names the field and withholds the value
+        (
+            {"legs": [{"size": 1, "api_key": 12345678}]},
+            "legs[0].api_key: expected str, got a value (withheld: secret field)",
+        ),
+    ],
+)
+def test_config_error_path_and_message_are_built_from_the_annotation(data, message):
+    with pytest.raises(ConfigError) as info:
+        config_from_dict(data, _Book, source="book.toml")
+    assert str(info.value) == f"book.toml: {message}"
+    assert "12345678" not in str(info.value)
+    assert info.value.__cause__ is None  # no msgspec text rides along in the chain

@@ -250,7 +250,7 @@ def test_parse_field_path():
         (
             '[[axes]]\npath = "strategies[0].config.trade_size"\nvalues = ["abc"]\n',
             r"grid.toml: cell \(trade_size='abc'\): strategies\[0\].config.trade_size: "
-            r"Invalid decimal",
+            r"expected decimal number, got \"abc\"",
         ),
         (
             '[[axes]]\npath = "strategies[0].config.fast_ema_perod"\nvalues = [3]\n',
