@@ -489,3 +489,24 @@ def test_report_of_a_corrupt_result_json_names_the_file_and_hints_force(tmp_path
         f"flotilla report: error: {run_dir / 'result.json'}: corrupt stored run result ("
     ), done.stderr
     assert lines[0].endswith("run the backtest again with --force")
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    "command", [["backtest", "configs/ema_cross.toml", "--force"], ["catalog", "--help"]]
+)
+def test_any_command_ctrl_c_while_importing_prints_one_line_and_exits_130(tmp_path, command):
+    from tests.kit.compute import eventually
+
+    args = [*command, "--results", str(tmp_path / "r")] if command[0] == "backtest" else command
+    process = _start(*args)
+    try:
+        eventually(lambda: _importing_kernel(process.pid), timeout=30, interval=0.002)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert stderr.strip().splitlines() == [f"flotilla {command[0]}: interrupted"], stderr
