@@ -10,6 +10,7 @@ command and turns errors into exit codes:
 | 0         | success                                                                  |
 | 1         | the command failed: a user mistake (bad config, data, file) or a failure |
 | 2         | usage error: unknown command, bad or missing argument                    |
+| 130       | interrupted (Ctrl-C): one line, ``flotilla <command>: interrupted``      |
 
 A user mistake (any `FlotillaError`, a missing file) prints one line,
 ``flotilla <command>: error: <message>``; the traceback only with ``--debug``.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 
 __all__ = ["COMMAND_MODULES", "build_parser", "main"]
@@ -68,7 +70,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; return the exit code (0 ok, 1 failed, 2 usage error)."""
+    """Run the command line; return the exit code (0 ok, 1 failed, 2 usage error, 130 Ctrl-C).
+
+    Ctrl-C at any moment (importing a command's modules, parsing, running, failing) prints one
+    line, ``flotilla <command>: interrupted``, and returns 130; a second Ctrl-C while the
+    command cleans up is ignored, so it cannot print a traceback either.
+    """
+    words = sys.argv[1:] if argv is None else argv
+    command = next((w for w in words if not w.startswith("-")), None)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print(f"flotilla{' ' + command if command else ''}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -77,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
-        print(f"flotilla {args.command}: interrupted", file=sys.stderr)
-        return 130
+        raise
     except Exception as err:
         if args.debug:
             raise

@@ -24,6 +24,7 @@ def run_grid(
     ray_address: str | None = None,
     max_parallel: int | None = None,
     resume: bool = False,
+    force: bool = False,
     verify: int = 0,
     progress: bool = True,
     memory=None,
@@ -40,7 +41,7 @@ def run_grid(
     import msgspec
 
     from cluster.grid.report import grid_diagnostics, write_report
-    from cluster.grid.runner import GridRunner, write_results
+    from cluster.grid.runner import GridRunner, clear_results, write_results
     from cluster.grid.walkforward import cell_statistic, out_of_sample_cells, select_best, stitch
     from node.config import import_path
 
@@ -48,26 +49,33 @@ def run_grid(
         raise ValidationError(f"--verify {verify} invalid, expected a number of cells >= 0")
     if memory is None and spec.grid.memory_data:
         memory = import_path(spec.grid.memory_data, "function")()
+    if resume and force:
+        raise ValidationError("--resume and --force: expected one of them (go on, or start over)")
     out = Path(results_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if force:
+        clear_results(out)
     runner = GridRunner(
         out, ray_address=ray_address, max_parallel=max_parallel, memory=memory, progress=progress
     )
     cells = spec.cells()
-    results = runner.run(cells, resume=resume)
-    ran = list(runner.ran)
-    walk_forward = None
-    all_cells = list(cells)
-    if spec.windows:
-        pairs = out_of_sample_cells(spec, results)
-        test_cells = [test for _, test in pairs]
-        results.update(runner.run(test_cells, resume=True))
-        ran += runner.ran
-        all_cells += test_cells
-        walk_forward = stitch(spec, pairs, results)
-        (out / "walk_forward.json").write_bytes(
-            msgspec.json.format(msgspec.json.encode(walk_forward))
-        )
+    try:
+        results = runner.run(cells, resume=resume)
+        ran = list(runner.ran)
+        walk_forward = None
+        all_cells = list(cells)
+        if spec.windows:
+            pairs = out_of_sample_cells(spec, results)
+            test_cells = [test for _, test in pairs]
+            results.update(runner.run(test_cells, resume=True))
+            ran += runner.ran
+            all_cells += test_cells
+            walk_forward = stitch(spec, pairs, results)
+            (out / "walk_forward.json").write_bytes(
+                msgspec.json.format(msgspec.json.encode(walk_forward))
+            )
+    finally:
+        runner.close()
     write_results(out, all_cells, results)
     diagnostics = grid_diagnostics(spec, results)
     (out / "diagnostics.json").write_text(json.dumps(diagnostics, sort_keys=True, default=str))
@@ -114,6 +122,11 @@ def register(commands) -> None:
         "--resume", action="store_true", help="run only the cells missing from --results"
     )
     grid.add_argument(
+        "--force",
+        action="store_true",
+        help="start over: delete the cell results a previous run stored in --results",
+    )
+    grid.add_argument(
         "--verify",
         type=int,
         default=0,
@@ -122,6 +135,13 @@ def register(commands) -> None:
     )
     grid.add_argument(
         "--results", default=None, help="results folder (default .flotilla/grids/<grid name>)"
+    )
+    grid.add_argument(
+        "--max-cells",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a grid of more than N cells (default: the spec's grid.max_cells, 100000)",
     )
     grid.add_argument("--no-progress", action="store_true", help="no progress bar")
     grid.set_defaults(func=_grid_command)
@@ -132,7 +152,9 @@ def _grid_command(args) -> int:
 
     if args.max_parallel is not None and args.max_parallel < 1:
         raise ValidationError(f"--max-parallel {args.max_parallel} invalid, expected >= 1")
-    spec = load_grid_spec(args.config)
+    if args.max_cells is not None and args.max_cells < 1:
+        raise ValidationError(f"--max-cells {args.max_cells} invalid, expected >= 1")
+    spec = load_grid_spec(args.config, max_cells=args.max_cells)
     results_dir = Path(args.results or Path(".flotilla") / "grids" / spec.name)
     if results_dir.exists() and not results_dir.is_dir():
         raise ConfigError(f"--results {results_dir}: not a directory")
@@ -142,6 +164,7 @@ def _grid_command(args) -> int:
         ray_address=args.ray_address,
         max_parallel=args.max_parallel,
         resume=args.resume,
+        force=args.force,
         verify=args.verify,
         progress=not args.no_progress,
     )

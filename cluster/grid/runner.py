@@ -12,6 +12,7 @@
 |                          | between runs of the same grid                                    |
 | ``timings.parquet``      | cell id, elapsed seconds, worker node, worker pid (vary per run) |
 | ``returns.parquet``      | cell id, day, daily return (for the diagnostics)                 |
+| ``ray-session.txt``      | the temp dir of the local Ray head the last driver started       |
 
 A worker killed mid-task is retried by Ray (``max_retries``); its cell arrives once, because
 the driver keys results by cell id. A cell that raises is recorded with its error.
@@ -20,6 +21,7 @@ the driver keys results by cell id. A cell that raises is recorded with its erro
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -32,10 +34,17 @@ import msgspec
 
 from cluster.grid.cell import CellResult, InMemoryData, run_cell
 from cluster.grid.spec import GridCell
-from core.errors import FlotillaError, ValidationError
+from cluster.grid.warden import Warden, start_warden
+from core.errors import DataError, FlotillaError, ValidationError
 from node.config import config_to_dict
 
-__all__ = ["GridRunner", "GridVerificationError", "load_cell_results", "results_frame"]
+__all__ = [
+    "GridRunner",
+    "GridVerificationError",
+    "clear_results",
+    "load_cell_results",
+    "results_frame",
+]
 
 _REPO_ROOT = str(Path(__file__).resolve().parents[2])
 
@@ -61,8 +70,49 @@ def load_cell_results(results_dir: str | Path) -> dict[str, CellResult]:
     if not cells_dir.is_dir():
         return out
     for path in sorted(cells_dir.glob("*.json")):
-        out[path.stem] = msgspec.json.decode(path.read_bytes(), type=CellResult)
+        try:
+            result = msgspec.json.decode(path.read_bytes(), type=CellResult)
+        except msgspec.DecodeError as err:  # ValidationError is a DecodeError
+            raise DataError(
+                f"{path}: corrupt stored cell result ({err}), expected a cell written by "
+                f"flotilla grid; delete the file to run that cell again with --resume, or run "
+                f"the grid again with --force"
+            ) from err
+        if result.cell_id != path.stem:
+            raise DataError(
+                f"{path}: stored cell result of cell {result.cell_id[:12]!r}, expected "
+                f"{path.stem[:12]!r} (its file name); delete the file to run that cell again "
+                f"with --resume, or run the grid again with --force"
+            )
+        out[path.stem] = result
     return out
+
+
+# What a grid run writes into its results folder, and so what --force may delete there.
+_RESULT_FILES = (
+    "results.parquet",
+    "timings.parquet",
+    "returns.parquet",
+    "walk_forward.json",
+    "diagnostics.json",
+    "report.html",
+    "ray-session.txt",
+)
+
+
+def clear_results(results_dir: str | Path) -> None:
+    """Delete what a grid run wrote into `results_dir` (``--force``); nothing else."""
+    out = Path(results_dir)
+    cells_dir = out / "cells"
+    if cells_dir.is_dir():
+        for path in cells_dir.glob("*.json"):
+            path.unlink()
+        for path in cells_dir.glob(".*.json.tmp-*"):
+            path.unlink()
+    for path in out.glob("submitted-*.txt"):
+        path.unlink()
+    for name in _RESULT_FILES:
+        (out / name).unlink(missing_ok=True)
 
 
 class GridRunner:
@@ -72,8 +122,9 @@ class GridRunner:
     ----------
     results_dir : str or Path
     ray_address : str, optional
-        An existing cluster (``"ray://host:10001"`` or ``"host:6379"``); default: start a
-        local Ray with the dashboard off.
+        An existing cluster (``"ray://host:10001"`` or ``"host:6379"``); default: a local Ray
+        head (dashboard off, 127.0.0.1) run by a `cluster.grid.warden` that stops it when
+        this process ends, however it ends (call `close` to stop it sooner).
     max_parallel : int, optional
         Cells in flight at once (default: the cluster's CPUs).
     memory : InMemoryData, optional
@@ -105,6 +156,7 @@ class GridRunner:
         self.max_retries = max_retries
         self.progress = progress
         self.ran: list[str] = []
+        self._warden: Warden | None = None
 
     # -- Ray --------------------------------------------------------------------------------
 
@@ -114,18 +166,34 @@ class GridRunner:
         if ray.is_initialized():
             return ray
         pythonpath = os.pathsep.join(p for p in [_REPO_ROOT, os.environ.get("PYTHONPATH", "")] if p)
+        runtime_env = {"env_vars": {"PYTHONPATH": pythonpath}}
         if self.ray_address:
             ray.init(address=self.ray_address, log_to_driver=False)
-        else:
-            ray.init(
-                num_cpus=self.max_parallel or os.cpu_count(),
-                include_dashboard=False,
-                dashboard_host="127.0.0.1",
-                _temp_dir=tempfile.mkdtemp(prefix="ray-", dir="/tmp"),
-                runtime_env={"env_vars": {"PYTHONPATH": pythonpath}},
-                log_to_driver=False,
-            )
+            return ray
+        # A local head run by a warden that reaps it when this process ends, even by SIGKILL
+        # (see cluster.grid.warden). /tmp, not the results folder: Ray's socket paths must
+        # stay short.
+        temp_dir = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
+        (self.results_dir / "ray-session.txt").write_text(temp_dir + "\n")
+        self._warden = start_warden(temp_dir, self.max_parallel or os.cpu_count() or 1)
+        ray.init(
+            address=self._warden.address,
+            _node_ip_address="127.0.0.1",
+            runtime_env=runtime_env,
+            log_to_driver=False,
+            logging_level=logging.WARNING,  # not "connecting to..." on every run
+        )
         return ray
+
+    def close(self) -> None:
+        """Disconnect from Ray and stop the local head this runner started (if any)."""
+        if self._warden is None:
+            return
+        import ray
+
+        ray.shutdown()
+        self._warden.close()
+        self._warden = None
 
     # -- running ----------------------------------------------------------------------------
 
@@ -151,7 +219,7 @@ class GridRunner:
         if stored and not resume and wanted & set(stored):
             raise ValidationError(
                 f"results folder {self.results_dir} already holds {len(stored)} cell results, "
-                f"expected --resume to go on or another --results folder"
+                f"expected --resume to go on, --force to start over or another --results folder"
             )
         cells_dir.mkdir(parents=True, exist_ok=True)
         results = {k: v for k, v in stored.items() if k in wanted}

@@ -3,7 +3,8 @@
 A grid file is TOML (or YAML/JSON) like every config, and is checked when it is loaded::
 
     [grid]
-    name = "ema_sweep"
+    name = "ema_sweep"                       # names the folder .flotilla/grids/<name>
+    max_cells = 100000                        # refuse a grid asking for more (the default)
     statistic = "Sharpe Ratio (252 days)"     # what walk-forward and the report optimise
     constraint = "fast_ema_period < slow_ema_period"
     template_path = "ema_cross.toml"         # or an inline [template] table
@@ -34,6 +35,13 @@ An axis sets one field of the template, addressed by its path (``venues[0].defau
 given) is what the constraint and the results table use. The cells are the product of the axes
 (first axis slowest) that satisfy the constraint, times the walk-forward train windows. Each cell
 is a concrete `BacktestRunConfig` identified by its content hash, ``cell.id == cell.config.id``.
+
+The number of cells is known before any is built: the product of the axes' lengths (each
+computed from ``values``, ``range`` or ``log_range`` without expanding it) times the windows
+(computed from the span, ``train``, ``test`` and ``step``), plus one test cell per window. A
+constraint can only remove cells, so a grid whose count is over ``grid.max_cells`` is refused
+with the count, however few cells the constraint would keep; a short file cannot ask for
+billions of configs.
 
 Errors name the file, the field's path, the value and what was expected::
 
@@ -78,10 +86,20 @@ __all__ = [
 
 _Scalar = int | float | str | bool
 _MODES = ("rolling", "anchored")
+DEFAULT_MAX_CELLS = 100_000
+# A grid's name is a folder under .flotilla/grids: one path part, never "..", no separators.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
 
 class _Strict(NodeConfig, frozen=True, kw_only=True):
     pass
+
+
+def _check_finite(config: msgspec.Struct, fields: tuple[str, ...]) -> None:
+    for name in fields:
+        value = getattr(config, name)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{name}: expected a finite number, got {value}")
 
 
 class RangeConfig(_Strict, frozen=True, kw_only=True):
@@ -92,10 +110,16 @@ class RangeConfig(_Strict, frozen=True, kw_only=True):
     step: int | float
 
     def __post_init__(self) -> None:
+        _check_finite(self, ("start", "stop", "step"))
         if self.step <= 0:
             raise ConfigError(f"step: expected > 0, got {self.step}")
         if self.stop < self.start:
             raise ConfigError(f"stop: expected >= start {self.start}, got {self.stop}")
+        if not math.isfinite((self.stop - self.start) / self.step):
+            raise ConfigError(
+                f"step: {self.step} makes more values from {self.start} to {self.stop} than can "
+                f"be counted, expected a larger step"
+            )
 
 
 class LogRangeConfig(_Strict, frozen=True, kw_only=True):
@@ -107,6 +131,7 @@ class LogRangeConfig(_Strict, frozen=True, kw_only=True):
     integer: bool = False
 
     def __post_init__(self) -> None:
+        _check_finite(self, ("start", "stop"))
         if self.start <= 0:
             raise ConfigError(f"start: expected > 0 for a log range, got {self.start}")
         if self.stop <= self.start:
@@ -161,7 +186,12 @@ class WalkForwardConfig(_Strict, frozen=True, kw_only=True):
 
 
 class GridConfig(_Strict, frozen=True, kw_only=True):
-    """The ``[grid]`` table."""
+    """The ``[grid]`` table.
+
+    ``name`` names the results folder ``.flotilla/grids/<name>``, so it is one path part:
+    1 to 100 letters, digits, ``_``, ``.`` or ``-``, starting with a letter or digit, without
+    ``..``. ``max_cells`` caps the cells a grid may ask for (see the module notes).
+    """
 
     name: str = "grid"
     statistic: str = "Sharpe Ratio (252 days)"
@@ -170,8 +200,12 @@ class GridConfig(_Strict, frozen=True, kw_only=True):
     constraint: str | None = None
     template_path: str | None = None
     memory_data: str | None = None
+    max_cells: int = DEFAULT_MAX_CELLS
 
     def __post_init__(self) -> None:
+        check_grid_name(self.name)
+        if self.max_cells < 1:
+            raise ConfigError(f"max_cells: expected >= 1, got {self.max_cells}")
         if self.memory_data is not None and (
             self.memory_data.count(":") != 1 or not all(self.memory_data.split(":"))
         ):
@@ -238,6 +272,22 @@ class GridCell(msgspec.Struct, frozen=True, kw_only=True):
     def label(self) -> str:
         """Return ``name=value, ...`` for messages."""
         return ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+
+
+def check_grid_name(name: str, field: str = "name") -> None:
+    """Refuse a grid name that is not one safe folder name.
+
+    Raises
+    ------
+    ConfigError
+        ``name: expected ..., got '../../x'``.
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or ".." in name:
+        shown = repr(name) if len(str(name)) <= 60 else f"{str(name)[:40]!r}... ({len(name)} chars)"
+        raise ConfigError(
+            f"{field}: expected 1 to 100 letters, digits, '_', '.' or '-', starting with a letter "
+            f"or digit, without '..' (it names the folder .flotilla/grids/<name>), got {shown}"
+        )
 
 
 # -- field paths ---------------------------------------------------------------------------------
@@ -419,12 +469,27 @@ def _clean_float(value: float) -> float:
     return float(f"{value:.12g}")
 
 
+def _range_count(r: RangeConfig) -> int:
+    if all(isinstance(v, int) for v in (r.start, r.stop, r.step)):
+        return (r.stop - r.start) // r.step + 1
+    return math.floor((r.stop - r.start) / r.step + 1e-9) + 1
+
+
+def _axis_count(axis: AxisConfig) -> int:
+    """Return the number of values `axis` gives at most, without making them."""
+    if axis.values is not None:
+        return len(axis.values)
+    if axis.range is not None:
+        return _range_count(axis.range)
+    return axis.log_range.num
+
+
 def _axis_values(axis: AxisConfig) -> tuple:
     if axis.values is not None:
         values = list(axis.values)
     elif axis.range is not None:
         r = axis.range
-        count = math.floor((r.stop - r.start) / r.step + 1e-9) + 1
+        count = _range_count(r)
         is_int = all(isinstance(v, int) for v in (r.start, r.step))
         values = [
             r.start + i * r.step if is_int else _clean_float(r.start + i * r.step)
@@ -456,26 +521,40 @@ def _duration_ns(text: str, field: str) -> int:
     return ns
 
 
-def _windows(config: WalkForwardConfig) -> list[WalkForwardWindow]:
+def _window_spans(config: WalkForwardConfig) -> tuple[int, int, int, int, int]:
     start = parse_time_ns(config.start, "walk_forward.start")
     end = parse_time_ns(config.end, "walk_forward.end")
     train = _duration_ns(config.train, "walk_forward.train")
     test = _duration_ns(config.test, "walk_forward.test")
     step = _duration_ns(config.step, "walk_forward.step") if config.step else test
-    windows = []
-    k = 0
-    while True:
-        train_start = start if config.mode == "anchored" else start + k * step
-        train_end = start + train + k * step
-        test_end = train_end + test
-        if test_end > end + 1:
-            break
-        windows.append(WalkForwardWindow(k, train_start, train_end - 1, train_end, test_end - 1))
-        k += 1
-    if not windows:
+    return start, end, train, test, step
+
+
+def _window_count(config: WalkForwardConfig) -> int:
+    """Return the number of windows, without making them.
+
+    Window k tests on ``[start + train + k*step, start + train + k*step + test)``, which must
+    end by `end` (inclusive): ``k*step <= end + 1 - start - train - test``.
+    """
+    start, end, train, test, step = _window_spans(config)
+    room = end + 1 - start - train - test
+    count = room // step + 1 if room >= 0 else 0
+    if count == 0:
         raise ConfigError(
             f"walk_forward: the span {config.start} to {config.end} is shorter than train "
             f"{config.train} + test {config.test}, expected at least one window"
+        )
+    return count
+
+
+def _windows(config: WalkForwardConfig) -> list[WalkForwardWindow]:
+    start, _, train, test, step = _window_spans(config)
+    windows = []
+    for k in range(_window_count(config)):
+        train_start = start if config.mode == "anchored" else start + k * step
+        train_end = start + train + k * step
+        windows.append(
+            WalkForwardWindow(k, train_start, train_end - 1, train_end, train_end + test - 1)
         )
     return windows
 
@@ -494,12 +573,15 @@ class GridSpec:
     walk_forward : WalkForwardConfig, optional
     source : str
         Where the spec came from, for messages.
+    max_cells : int, optional
+        The cap on the cells (default ``grid.max_cells``).
 
     Raises
     ------
     ConfigError
-        If an axis path does not address the template, names clash, the constraint is not
-        safe, or a cell's config is invalid (naming the cell's parameters).
+        If an axis path does not address the template, names clash, the grid asks for more
+        than `max_cells` cells (checked before any value or cell is made), the constraint is
+        not safe, or a cell's config is invalid (naming the cell's parameters).
     """
 
     def __init__(
@@ -509,6 +591,7 @@ class GridSpec:
         grid: GridConfig | None = None,
         walk_forward: WalkForwardConfig | None = None,
         source: str = "<grid>",
+        max_cells: int | None = None,
     ) -> None:
         self.template = template
         self.grid = grid or GridConfig()
@@ -516,21 +599,28 @@ class GridSpec:
         self.source = source
         self.axes: list[Axis] = []
         base = config_to_dict(template)
+        resolved: list[tuple[str, AxisConfig]] = []
         for i, axis in enumerate(axes):
             name = axis.name or next(
                 p for p in reversed(parse_field_path(axis.path)) if isinstance(p, str)
             )
-            if any(a.name == name for a in self.axes):
+            if any(n == name for n, _ in resolved):
                 raise ConfigError(
                     f"{source}: axes[{i}].name: {name!r} already names an axis, expected a "
                     f"unique name (set name = '...')"
                 )
-            if any(a.path == axis.path for a in self.axes):
+            if any(a.path == axis.path for _, a in resolved):
                 raise ConfigError(f"{source}: axes[{i}].path: {axis.path!r} set by two axes")
             try:
                 _set_path(json.loads(json.dumps(base)), axis.path, None)
             except ConfigError as err:
                 raise ConfigError(f"{source}: axes[{i}].path: {err}") from err
+            resolved.append((name, axis))
+        self.max_cells = self.grid.max_cells if max_cells is None else max_cells
+        if self.max_cells < 1:
+            raise ConfigError(f"{source}: max_cells: expected >= 1, got {self.max_cells}")
+        self.max_cell_count = self._count_cells([a for _, a in resolved], walk_forward)
+        for name, axis in resolved:
             self.axes.append(Axis(name, axis.path, _axis_values(axis)))
         names = [a.name for a in self.axes]
         try:
@@ -551,6 +641,28 @@ class GridSpec:
                 f"{source}: grid.constraint: {self.grid.constraint!r} excludes every cell, "
                 f"expected at least one"
             )
+
+    def _count_cells(self, axes: list[AxisConfig], walk_forward: WalkForwardConfig | None) -> int:
+        """Return the most cells the grid can have; refuse it if that is over the cap."""
+        counts = [_axis_count(a) for a in axes]
+        try:
+            windows = _window_count(walk_forward) if walk_forward else 0
+        except ConfigError as err:
+            raise ConfigError(f"{self.source}: {err}") from err
+        points = math.prod(counts)
+        # Train cells: every point in every window; test cells: one per window at most.
+        total = points * windows + windows if windows else points
+        if total > self.max_cells:
+            shape = " x ".join(f"{c:,}" for c in counts)
+            detail = f"{shape} axis values" + (
+                f" x {windows:,} windows + {windows:,} test cells" if windows else ""
+            )
+            raise ConfigError(
+                f"{self.source}: grid.max_cells: the grid asks for {total:,} cells ({detail}), "
+                f"expected at most {self.max_cells:,}; narrow the axes or windows, or raise "
+                f"grid.max_cells (or --max-cells)"
+            )
+        return total
 
     @property
     def name(self) -> str:
@@ -622,11 +734,12 @@ class GridSpec:
         return list(out)
 
 
-def load_grid_spec(path: str | Path) -> GridSpec:
+def load_grid_spec(path: str | Path, max_cells: int | None = None) -> GridSpec:
     """Load a grid spec from a TOML, YAML or JSON file.
 
     ``grid.template_path`` is relative to the grid file. The template is loaded with
-    `node.config.load_config`, so its errors name its own file.
+    `node.config.load_config`, so its errors name its own file. `max_cells` overrides the
+    file's ``grid.max_cells``.
 
     Raises
     ------
@@ -648,6 +761,8 @@ def load_grid_spec(path: str | Path) -> GridSpec:
     else:
         template_file = path.parent / spec.grid.template_path
         template = load_config(template_file, BacktestRunConfig)
-    grid = GridSpec(template, spec.axes, spec.grid, spec.walk_forward, source=str(path))
+    grid = GridSpec(
+        template, spec.axes, spec.grid, spec.walk_forward, source=str(path), max_cells=max_cells
+    )
     grid.cells()  # every cell's config is checked at load time
     return grid

@@ -343,7 +343,13 @@ def load_run_result(run_dir: str | Path) -> BacktestRunResult:
             f"{run_dir}: not a finished run directory, expected result.json and lineage.json "
             f"(written by flotilla backtest)"
         )
-    return msgspec.json.decode(path.read_bytes(), type=BacktestRunResult)
+    try:
+        return msgspec.json.decode(path.read_bytes(), type=BacktestRunResult)
+    except msgspec.DecodeError as err:  # truncated, edited, or of another version
+        raise DataError(
+            f"{path}: corrupt stored run result ({err}), expected a result.json written by "
+            f"flotilla backtest; run the backtest again with --force"
+        ) from err
 
 
 def _result_of(engine: BacktestEngine, config: BacktestRunConfig, run_dir: str | None):

@@ -2,7 +2,8 @@
 
 `FragileEMACross` behaves exactly as `EMACross` unless its config asks it to raise (on a given
 fast period), to record the worker's pid (so a test can SIGKILL the process running a cell), or
-to sleep per bar (so a cell lasts long enough to be killed mid-task).
+to sleep per bar (so a cell lasts long enough to be killed mid-task), or to record the first
+and last bar it was given (so a test can check each cell saw exactly its run window).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class FragileEMACrossConfig(EMACrossConfig, frozen=True):
     raise_on_fast_period: int = -1
     pid_dir: str = ""
     sleep_per_bar_s: float = 0.0
+    bounds_dir: str = ""
 
 
 class FragileEMACross(EMACross):
@@ -32,6 +34,8 @@ class FragileEMACross(EMACross):
     def __init__(self, config: FragileEMACrossConfig) -> None:
         super().__init__(config)
         self._bars = 0
+        self._first_ts = -1
+        self._last_ts = -1
 
     def on_start(self) -> None:
         if self.config.pid_dir:
@@ -41,11 +45,22 @@ class FragileEMACross(EMACross):
 
     def on_bar(self, bar) -> None:
         self._bars += 1
+        if self._first_ts < 0:
+            self._first_ts = bar.ts_init
+        self._last_ts = bar.ts_init
         if self.config.fast_ema_period == self.config.raise_on_fast_period and self._bars == 50:
             raise RuntimeError(f"deliberate failure at bar {self._bars}")
         if self.config.sleep_per_bar_s:
             time.sleep(self.config.sleep_per_bar_s)
         super().on_bar(bar)
+
+    def on_stop(self) -> None:
+        if self.config.bounds_dir:
+            # One empty file per run: the name carries the parameters and the bars' span.
+            c = self.config
+            name = f"{c.fast_ema_period}-{c.slow_ema_period}-{self._first_ts}-{self._last_ts}"
+            Path(c.bounds_dir, name).write_text("")
+        super().on_stop()
 
 
 def memory_data(bars: int = 3000, seed: int = 7):

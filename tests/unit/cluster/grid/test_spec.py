@@ -1,8 +1,12 @@
 """GridSpec: axes, constraint, walk-forward windows, cells and the errors of a bad grid file."""
 
+import json
 import textwrap
+import tracemalloc
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cluster.grid.spec import GridSpec, load_grid_spec, parse_field_path
 from core.errors import ConfigError
@@ -319,3 +323,186 @@ def test_grid_spec_from_objects():
         GridConfig(constraint="seed != 2"),
     )
     assert [c.params for c in spec.cells()] == [{"seed": 1}, {"seed": 3}]
+
+
+# -- issue 11 point 8: names that stay in .flotilla/grids, cell counts refused before building --
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../../x",
+        "/abs",
+        "/etc/passwd",
+        "a/b",
+        "a\\b",
+        "",
+        "..",
+        "a..b",
+        ".hidden",
+        "-flag",
+        "a b",
+    ],
+)
+def test_grid_name_not_one_safe_folder_name_raises_with_field_value_expectation(tmp_path, name):
+    body = f"[grid]\nname = {json.dumps(name)}\n" + AXES
+    with pytest.raises(ConfigError) as raised:
+        load_grid_spec(write_grid(tmp_path, body))
+    assert str(raised.value) == (
+        f"{tmp_path / 'grid.toml'}: grid.name: expected 1 to 100 letters, digits, '_', '.' or "
+        "'-', starting with a letter or digit, without '..' (it names the folder "
+        f".flotilla/grids/<name>), got {name!r}"
+    )
+
+
+def test_grid_name_over_100_chars_raises_with_its_start_and_length(tmp_path):
+    body = f'[grid]\nname = "{"x" * 101}"\n' + AXES
+    with pytest.raises(
+        ConfigError, match=r"grid.name: expected 1 to 100 .* got 'x{40}'\.\.\. \(101 chars\)$"
+    ):
+        load_grid_spec(write_grid(tmp_path, body))
+
+
+@pytest.mark.parametrize("name", ["ema_sweep", "a", "x" * 100, "v1.2-final", "2024Q1"])
+def test_grid_name_plain_folder_name_loads(tmp_path, name):
+    spec = load_grid_spec(write_grid(tmp_path, f'[grid]\nname = "{name}"\n' + AXES))
+    assert spec.name == name
+
+
+# 200-odd bytes asking for 10^9 x 10^9 + ... cells: refused before any value list is made.
+BOMB = """
+[grid]
+name = "bomb"
+[[axes]]
+path = "engine.seed"
+range = { start = 1, stop = 1000000000, step = 1 }
+[[axes]]
+path = "strategies[0].config.fast_ema_period"
+log_range = { start = 1, stop = 1000, num = 2000000000 }
+"""
+
+
+def test_grid_of_billions_of_cells_refused_with_count_before_building(tmp_path):
+    path = write_grid(tmp_path, BOMB)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ConfigError) as raised:
+            load_grid_spec(path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(raised.value) == (
+        f"{path}: grid.max_cells: the grid asks for 2,000,000,000,000,000,000 cells "
+        "(1,000,000,000 x 2,000,000,000 axis values), expected at most 100,000; narrow the "
+        "axes or windows, or raise grid.max_cells (or --max-cells)"
+    )
+    assert peak < 20 * 2**20  # nothing proportional to the count was allocated
+
+
+def test_grid_cell_cap_counts_before_the_constraint_and_is_configurable(tmp_path):
+    # 400 x 400 = 160,000 candidate cells; the constraint would keep 400, but cannot be
+    # evaluated without expanding the product, so the upper bound is what is capped.
+    body = """
+[grid]
+constraint = "fast_ema_period == slow_ema_period"
+[[axes]]
+path = "strategies[0].config.fast_ema_period"
+range = { start = 1, stop = 400, step = 1 }
+[[axes]]
+path = "strategies[0].config.slow_ema_period"
+range = { start = 1, stop = 400, step = 1 }
+"""
+    path = write_grid(tmp_path, body)
+    with pytest.raises(
+        ConfigError,
+        match=r"asks for 160,000 cells \(400 x 400 axis values\), "
+        r"expected at most 100,000",
+    ):
+        load_grid_spec(path)
+    with pytest.raises(ConfigError, match=r"asks for 160,000 cells .* expected at most 159,999"):
+        load_grid_spec(path, max_cells=159_999)
+    # At the cap exactly the grid loads (the constraint then leaves 400 cells).
+    small = write_grid(tmp_path, body.replace("stop = 400", "stop = 20"))
+    text = small.read_text().replace("[grid]\n", "[grid]\nmax_cells = 400\n", 1)
+    small.write_text(text)
+    assert len(load_grid_spec(small).cells()) == 20
+    with pytest.raises(ConfigError, match=r"asks for 400 cells .* expected at most 399"):
+        load_grid_spec(small, max_cells=399)
+    small.write_text(text.replace("max_cells = 400", "max_cells = 0"))
+    with pytest.raises(ConfigError, match=r"grid.toml: grid.max_cells: expected >= 1, got 0"):
+        load_grid_spec(small)
+
+
+def test_walk_forward_windows_count_toward_the_cap(tmp_path):
+    # One-minute windows over 2024-01-01 to 2024-12-31T00:00: 525,600 minutes less the
+    # first train and test minute, plus one, is 525,599 windows of 3 train cells and a test cell.
+    body = (
+        AXES.replace("values = [5, 10, 20]", "values = [5]")
+        + '[walk_forward]\nstart = "2024-01-01"\nend = "2024-12-31"\ntrain = "1min"\n'
+        'test = "1min"\n'
+    )
+    with pytest.raises(
+        ConfigError,
+        match=r"asks for 2,102,396 cells \(1 x 3 axis values x 525,599 windows \+ 525,599 test "
+        r"cells\), expected at most 100,000",
+    ):
+        load_grid_spec(write_grid(tmp_path, body))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "range = { start = 1, stop = inf, step = 1 }",
+        "range = { start = 1, stop = 3, step = nan }",
+        "log_range = { start = 1, stop = inf, num = 3 }",
+    ],
+)
+def test_axis_range_not_finite_raises(tmp_path, bad):
+    body = f'[[axes]]\npath = "engine.seed"\n{bad}\n'
+    with pytest.raises(
+        ConfigError, match=r"axes\[0\]\.(log_)?range\.\w+: expected a finite number"
+    ):
+        load_grid_spec(write_grid(tmp_path, body))
+
+
+def test_axis_range_too_fine_to_count_raises(tmp_path):
+    body = '[[axes]]\npath = "engine.seed"\nrange = { start = 0.0, stop = 1e308, step = 1e-308 }\n'
+    with pytest.raises(ConfigError, match=r"axes\[0\]\.range\.step: 1e-308 makes more values"):
+        load_grid_spec(write_grid(tmp_path, body))
+
+
+@given(
+    span=st.integers(1, 400),
+    train=st.integers(1, 50),
+    test=st.integers(1, 50),
+    step=st.one_of(st.none(), st.integers(1, 60)),
+    mode=st.sampled_from(["rolling", "anchored"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_window_count_equals_the_windows_made(span, train, test, step, mode):
+    # The cap relies on the arithmetic count; it must equal the windows a loop would make.
+    from cluster.grid.spec import WalkForwardConfig, _window_count, _windows
+
+    config = WalkForwardConfig(
+        mode=mode,
+        start=1_000,
+        end=1_000 + span,
+        train=f"{train}ns",
+        test=f"{test}ns",
+        step=None if step is None else f"{step}ns",
+    )
+    stride = test if step is None else step
+    expected = []
+    k = 0
+    while 1_000 + train + k * stride + test <= 1_000 + span + 1:
+        train_end = 1_000 + train + k * stride
+        train_start = 1_000 if mode == "anchored" else 1_000 + k * stride
+        expected.append((train_start, train_end - 1, train_end, train_end + test - 1))
+        k += 1
+    if not expected:
+        with pytest.raises(ConfigError, match="shorter than train"):
+            _window_count(config)
+        return
+    assert _window_count(config) == len(expected)
+    made = [(w.train_start, w.train_end, w.test_start, w.test_end) for w in _windows(config)]
+    assert made == expected
