@@ -354,6 +354,10 @@ class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
         See EXECUTION-RULES.md.
     fill_model, fee_model, latency_model
         Model configs.
+    fee_rounding : {"exact", "float"}, default "exact"
+        How maker/taker commissions are rounded: ``"exact"`` rounds the exact value half to
+        even (100,000 × 1.08750 × 0.00002 = 2.175 → 2.18 USD); ``"float"`` reproduces
+        NautilusTrader's binary floating point to the cent (→ 2.17 USD).
     """
 
     name: str
@@ -371,6 +375,7 @@ class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
     fill_model: FillModelConfig = msgspec.field(default_factory=FillModelConfig)
     fee_model: FeeModelConfig = msgspec.field(default_factory=FeeModelConfig)
     latency_model: LatencyModelConfig = msgspec.field(default_factory=LatencyModelConfig)
+    fee_rounding: Literal["exact", "float"] = "exact"
 
     def __post_init__(self) -> None:
         from core.model.currency import Currency

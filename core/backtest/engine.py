@@ -144,8 +144,12 @@ class BacktestEngine:
         bar_adaptive_high_low_ordering: bool = False,
         reject_stop_orders: bool = True,
         fill_at_next_bar_open: bool = False,
+        fee_rounding: str | None = None,
     ) -> None:
         """Add a simulated venue with its account (one per venue).
+
+        `fee_rounding` (``"exact"`` or ``"float"``) sets how the venue's fee model rounds rate
+        commissions (see `core.backtest.models`); None keeps the model's own (default exact).
 
         Raises
         ------
@@ -166,6 +170,13 @@ class BacktestEngine:
                 f"add_venue {venue}: starting_balances {starting_balances!r} invalid, expected a "
                 f"non-empty list of Money"
             )
+        fee_model = fee_model or MakerTakerFeeModel()
+        if not isinstance(fee_model, FeeModel):
+            raise ValidationError(
+                f"add_venue {venue}: fee_model {fee_model!r} invalid, expected a FeeModel"
+            )
+        if fee_rounding is not None:
+            fee_model = fee_model.with_rounding(fee_rounding)
         exchange = SimulatedExchange(
             venue,
             OmsType(oms_type),
@@ -175,7 +186,7 @@ class BacktestEngine:
             Decimal(default_leverage),
             BookType(book_type),
             fill_model or FillModel(),
-            fee_model or MakerTakerFeeModel(),
+            fee_model,
             latency_model or LatencyModel(),
             self.clock,
             {
