@@ -388,12 +388,19 @@ class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
             _money(balance, f"starting_balances[{i}]")
         if self.base_currency is not None:
             try:
-                Currency.from_str(self.base_currency)
+                base = Currency.from_str(self.base_currency)
             except Exception as err:
                 raise ConfigError(
                     f"base_currency: expected a currency code such as 'USD', got "
                     f"{self.base_currency!r}"
                 ) from err
+            for i, balance in enumerate(self.starting_balances):
+                if _money(balance, f"starting_balances[{i}]").currency != base:
+                    raise ConfigError(
+                        f"starting_balances[{i}]: expected money in base_currency "
+                        f"{self.base_currency} (a single-currency account), got {balance!r}; "
+                        f"or remove base_currency for a multi-currency account"
+                    )
         leverage = _decimal(self.default_leverage, "default_leverage")
         if leverage <= 0:
             raise ConfigError(f"default_leverage: expected > 0, got {self.default_leverage}")
