@@ -383,3 +383,80 @@ def test_money_missing_exchange_rate_is_an_error_naming_the_currencies():
         r"convert the commission of fill SIM-1-1; expected quotes of a GBP/USD or USD/GBP pair",
     ):
         engine.run()
+
+
+# -- the printed summary --------------------------------------------------------------------
+
+SUMMARY_BAR_TYPE = "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL"
+
+
+@pytest.fixture(scope="module")
+def bars_catalog(tmp_path_factory):
+    import pyarrow as pa
+
+    from core.testkit.data import random_walk_bars
+    from node.persistence import ParquetDataCatalog
+
+    path = tmp_path_factory.mktemp("catalog")
+    catalog = ParquetDataCatalog(path)
+    catalog.write_data([TestInstrumentProvider.default_fx_ccy("EUR/USD")])
+    catalog.write_table("bar", SUMMARY_BAR_TYPE, pa.table(random_walk_bars(2_000, seed=11)))
+    return path
+
+
+def _ema_config(catalog_path, venue: dict) -> dict:
+    return {
+        "name": "money",
+        "engine": {"log_level": "ERROR"},
+        "venues": [
+            {"name": "SIM", "oms_type": "NETTING", "account_type": "MARGIN", **venue},
+        ],
+        "data": [
+            {"catalog_path": str(catalog_path), "data_cls": "Bar", "bar_types": [SUMMARY_BAR_TYPE]}
+        ],
+        "strategies": [
+            {
+                "strategy_path": "configs.strategies.ema_cross:EMACross",
+                "config": {"instrument_id": "EUR/USD.SIM", "bar_type": SUMMARY_BAR_TYPE},
+            }
+        ],
+    }
+
+
+def test_summary_of_a_multi_currency_venue_prints_every_currency_that_moved(
+    bars_catalog, tmp_path, capsys
+):
+    from node.backtest import load_run_result
+    from node.cli import main
+
+    # An EUR balance without base currency trading EUR/USD: the PnL and commissions are in USD,
+    # which the account started without (the venue printed "Trades 0, PnL 0").
+    config = tmp_path / "money.json"
+    config.write_text(json.dumps(_ema_config(bars_catalog, {"starting_balances": ["1000000 EUR"]})))
+    results = tmp_path / "results"
+    assert main(["backtest", str(config), "--results", str(results), "--no-tearsheet"]) == 0
+    out = capsys.readouterr().out
+    [run_dir] = [p for p in results.iterdir() if p.is_dir()]
+    stored = load_run_result(run_dir)
+    assert sorted(stored.statistics) == ["EUR", "USD"]
+    usd_stats = stored.statistics["USD"]
+    assert usd_stats["Trades"] > 10 and usd_stats["PnL (total)"] != 0.0
+    assert stored.statistics["EUR"]["PnL (total)"] == 0.0
+    assert "  statistics (EUR):" in out and "  statistics (USD):" in out
+    usd_block = out.split("  statistics (USD):")[1]
+    assert f"    Trades                          {usd_stats['Trades']}" in usd_block
+    assert f"    PnL (total)                     {usd_stats['PnL (total)']:,.4f}" in usd_block
+
+
+def test_summary_of_an_eur_balance_with_usd_base_is_a_one_line_error(
+    bars_catalog, tmp_path, capsys
+):
+    from node.cli import main
+
+    config = tmp_path / "money.json"
+    venue = {"starting_balances": ["1000000 EUR"], "base_currency": "USD"}
+    config.write_text(json.dumps(_ema_config(bars_catalog, venue)))
+    assert main(["backtest", str(config), "--results", str(tmp_path / "r"), "--no-tearsheet"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0
+    assert "venues[0].starting_balances[0]: expected money in base_currency USD" in err
