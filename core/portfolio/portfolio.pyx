@@ -64,7 +64,7 @@ cdef class Portfolio:
         self._clock = clock
         self._uuids = uuid_factory
         self._account_topics = {}
-        # id(closed Position) -> its realized PnL in the account's base currency (raw).
+        # id(closed Position) -> (position, its realized PnL in the base currency, raw).
         self._base_pnls = {}
         self._split_trade_id = None
         self._split_ts = 0
@@ -161,9 +161,11 @@ cdef class Portfolio:
         position = self._cache.position(fill.position_id) if fill.position_id is not None \
             else None
         if position is not None and position.is_closed():
-            self._base_pnls[id(position)] = self._to_base(
+            # Keyed by identity (a NETTING position id is reused after it closes); the entry
+            # holds the position, so its id cannot be reused while the entry exists.
+            self._base_pnls[id(position)] = (position, self._to_base(
                 account, venue, position.realized_pnl_raw, position.settlement_currency,
-                PriceType.MID, f"the realized PnL of position {position.id}")
+                PriceType.MID, f"the realized PnL of position {position.id}"))
 
     cdef int64_t _to_base(self, Account account, Venue venue, int64_t raw, Currency currency,
                           PriceType price_type, str what) except? -1:
@@ -252,11 +254,11 @@ cdef class Portfolio:
         """Return a closed position's realized PnL converted into its account's base currency
         at the mid rate when it closed, or None if it was not converted (no base currency, or
         the PnL is in the base currency already)."""
-        raw = self._base_pnls.get(id(position))
-        if raw is None:
+        entry = self._base_pnls.get(id(position))
+        if entry is None or entry[0] is not position:
             return None
         account = self._cache.account(position.account_id)
-        return Money.from_raw_c(raw, account.base_currency)
+        return Money.from_raw_c(entry[1], account.base_currency)
 
     cpdef void update_order(self, Order order) except *:
         """Recompute the initial margin held for the order's instrument (MARGIN accounts)."""
