@@ -342,6 +342,10 @@ class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
         See EXECUTION-RULES.md.
     fill_model, fee_model, latency_model
         Model configs.
+    fee_rounding : {"exact", "float"}, default "exact"
+        How maker/taker commissions are rounded: ``"exact"`` rounds the exact value half to
+        even (100,000 × 1.08750 × 0.00002 = 2.175 → 2.18 USD); ``"float"`` reproduces
+        NautilusTrader's binary floating point to the cent (→ 2.17 USD).
     """
 
     name: str
@@ -359,6 +363,7 @@ class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
     fill_model: FillModelConfig = msgspec.field(default_factory=FillModelConfig)
     fee_model: FeeModelConfig = msgspec.field(default_factory=FeeModelConfig)
     latency_model: LatencyModelConfig = msgspec.field(default_factory=LatencyModelConfig)
+    fee_rounding: Literal["exact", "float"] = "exact"
 
     def __post_init__(self) -> None:
         from core.model.currency import Currency
@@ -374,12 +379,19 @@ class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
                 )
         if self.base_currency is not None:
             try:
-                Currency.from_str(self.base_currency)
+                base = Currency.from_str(self.base_currency)
             except Exception as err:
                 raise ConfigError(
                     f"base_currency: expected a currency code such as 'USD', got "
                     f"{self.base_currency!r}"
                 ) from err
+            for i, balance in enumerate(self.starting_balances):
+                if _money(balance, f"starting_balances[{i}]").currency != base:
+                    raise ConfigError(
+                        f"starting_balances[{i}]: expected money in base_currency "
+                        f"{self.base_currency} (a single-currency account), got {balance!r}; "
+                        f"or remove base_currency for a multi-currency account"
+                    )
         leverage = _decimal(self.default_leverage, "default_leverage")
         if leverage <= 0:
             raise ConfigError(f"default_leverage: expected > 0, got {self.default_leverage}")

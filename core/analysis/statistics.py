@@ -169,6 +169,16 @@ def _positive_float(name: str, value: Any) -> float:
     return number
 
 
+def _non_negative_float(name: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError) as err:
+        raise ValidationError(f"{name}: {value!r} is not a number, expected a float >= 0") from err
+    if not (math.isfinite(number) and number >= 0.0):
+        raise ValidationError(f"{name}: {value!r}, expected a finite number >= 0")
+    return number
+
+
 # -- realized PnLs ---------------------------------------------------------------------------
 
 
@@ -700,7 +710,9 @@ def compute_statistics(
     one point); an empty curve means equity stayed at `starting_balance` (PnL 0.0).
     A run whose equity reaches ``<= 0`` is not an error here: statistics that would divide by
     that equity (drawdown if the curve starts ``<= 0``; the return-based three if a daily
-    close before the last is ``<= 0``) are ``nan``, the others are computed.
+    close before the last is ``<= 0``) are ``nan``, the others are computed. A
+    `starting_balance` of 0 (a currency a multi-currency account started without and that
+    moved during the run) gives ``PnL% (total)`` ``nan``.
 
     Parameters
     ----------
@@ -711,7 +723,7 @@ def compute_statistics(
     equity_values : array_like of float
         Account equity at each time, in `currency_code`.
     starting_balance : float
-        Equity at the start of the run, in `currency_code`, > 0.
+        Equity at the start of the run, in `currency_code`, >= 0.
     currency_code : str
         The account currency's code, 1 to 12 characters without spaces, e.g. ``"USD"``.
 
@@ -725,7 +737,7 @@ def compute_statistics(
     ValidationError
         If any input is invalid: arrays not 1-D or holding non-finite values, timestamps not
         int64 or decreasing, the two curve arrays of different lengths, `starting_balance` not
-        a finite number > 0, or `currency_code` not 1-12 characters without spaces.
+        a finite number >= 0, or `currency_code` not 1-12 characters without spaces.
     """
     if (
         not isinstance(currency_code, str)
@@ -737,7 +749,7 @@ def compute_statistics(
         )
     pnls = _float_array("realized_pnls", realized_pnls)
     ts, values = _equity_curve(equity_ts_ns, equity_values)
-    balance = _positive_float("starting_balance", starting_balance)
+    balance = _non_negative_float("starting_balance", starting_balance)
 
     _, closes = daily_closes(ts, values)
     if closes.size >= 2 and (closes[:-1] <= 0.0).any():
@@ -752,8 +764,9 @@ def compute_statistics(
     return {
         "Currency": currency_code,
         "Trades": int(pnls.size),
-        "PnL (total)": total_pnl(values, balance),
-        "PnL% (total)": total_pnl_pct(values, balance),
+        # A currency the account started without (balance 0) has a PnL but no PnL%.
+        "PnL (total)": float(values[-1]) - balance if values.size else 0.0,
+        "PnL% (total)": total_pnl_pct(values, balance) if balance > 0.0 else math.nan,
         "Win Rate": win_rate(pnls),
         "Expectancy": expectancy(pnls),
         "Profit Factor": profit_factor(pnls),

@@ -46,9 +46,9 @@ from core.errors import ConfigError, DataError, FlotillaError, ValidationError
 from core.execution.engine import ExecutionEngine
 from core.model.accounts import CashAccount, MarginAccount
 from core.model.data import BarType, QuoteTick, TradeTick
-from core.model.enums import AccountType, AggregationSource, BookType, OmsType
+from core.model.enums import AccountType, AggregationSource, BookType, InstrumentClass, OmsType
 from core.model.identifiers import AccountId, InstrumentId, TraderId, Venue
-from core.model.instruments import Instrument
+from core.model.instruments import CurrencyPair, Instrument
 from core.model.objects import Money
 from core.model.uuid import UUIDFactory
 from core.portfolio.portfolio import Portfolio
@@ -144,8 +144,12 @@ class BacktestEngine:
         bar_adaptive_high_low_ordering: bool = False,
         reject_stop_orders: bool = True,
         fill_at_next_bar_open: bool = False,
+        fee_rounding: str | None = None,
     ) -> None:
         """Add a simulated venue with its account (one per venue).
+
+        `fee_rounding` (``"exact"`` or ``"float"``) sets how the venue's fee model rounds rate
+        commissions (see `core.backtest.models`); None keeps the model's own (default exact).
 
         Raises
         ------
@@ -166,6 +170,25 @@ class BacktestEngine:
                 f"add_venue {venue}: starting_balances {starting_balances!r} invalid, expected a "
                 f"non-empty list of Money"
             )
+        if base_currency is not None:
+            # A single-currency account holds only its base currency (NautilusTrader refuses
+            # the first fill of such a venue with "single-currency account has multiple
+            # currency update"); refuse it here, before the run.
+            for balance in starting_balances:
+                if balance.currency != base_currency:
+                    raise ValidationError(
+                        f"add_venue {venue}: starting balance {balance} is not in base_currency "
+                        f"{base_currency}; expected balances in {base_currency} (a "
+                        f"single-currency account), or base_currency=None for a multi-currency "
+                        f"account"
+                    )
+        fee_model = fee_model or MakerTakerFeeModel()
+        if not isinstance(fee_model, FeeModel):
+            raise ValidationError(
+                f"add_venue {venue}: fee_model {fee_model!r} invalid, expected a FeeModel"
+            )
+        if fee_rounding is not None:
+            fee_model = fee_model.with_rounding(fee_rounding)
         exchange = SimulatedExchange(
             venue,
             OmsType(oms_type),
@@ -175,7 +198,7 @@ class BacktestEngine:
             Decimal(default_leverage),
             BookType(book_type),
             fill_model or FillModel(),
-            fee_model or MakerTakerFeeModel(),
+            fee_model,
             latency_model or LatencyModel(),
             self.clock,
             {
@@ -211,6 +234,26 @@ class BacktestEngine:
             )
         if instrument.id in self._instruments:
             raise ValidationError(f"add_instrument: {instrument.id} already added")
+        base = exchange.base_currency
+        if (
+            base is not None
+            and exchange.account_type == AccountType.CASH
+            and instrument.instrument_class == InstrumentClass.SPOT
+            and (isinstance(instrument, CurrencyPair) or instrument.quote_currency != base)
+        ):
+            # A cash account holds what it buys: spot in another currency would put a second
+            # currency into a single-currency account (NautilusTrader refuses it too).
+            raise ValidationError(
+                f"add_instrument {instrument.id}: venue {instrument.id.venue} has a CASH account "
+                f"with base_currency {base}, which holds only {base}, but spot "
+                f"{type(instrument).__name__} settles in "
+                + (
+                    f"{instrument.get_base_currency()} and {instrument.quote_currency}"
+                    if isinstance(instrument, CurrencyPair)
+                    else f"{instrument.quote_currency}"
+                )
+                + "; expected base_currency=None (a multi-currency account) for that venue"
+            )
         self._instruments[instrument.id] = instrument
         self.cache.add_instrument(instrument)
         options = exchange.options
@@ -532,6 +575,7 @@ class BacktestEngine:
         for stream in self._streams:
             stream.reset()
         self.exec_engine.reset()
+        self.portfolio.reset()
         self.risk_engine.reset()
         self.data_engine.reset()
         self._fill_log.clear()
@@ -579,26 +623,25 @@ class BacktestEngine:
         stats: dict[str, dict] = {}
         positions = list(self.cache.position_snapshots()) + list(self.cache.positions())
         for account in self.cache.accounts():
+            # A closed position's PnL counts in the currency it settled in, or, in a
+            # base-currency account, in the base currency (converted when it closed).
+            closed: list[tuple] = []
+            for p in positions:
+                if not p.is_closed() or p.account_id != account.id:
+                    continue
+                pnl = self.portfolio.realized_pnl_in_base(p) or p.realized_pnl
+                closed.append((pnl.currency.code, pnl.as_double()))
+            starting_balances = self._exchanges[Venue(account.id.get_issuer())].starting_balances
+            # Every currency that moved is reported, including one the run started without
+            # (its statistics are relative to a starting balance of 0).
             for currency in account.currencies():
-                pnls = np.array(
-                    [
-                        p.realized_pnl.as_double()
-                        for p in positions
-                        if p.is_closed() and p.settlement_currency == currency
-                    ],
-                    dtype=np.float64,
-                )
+                pnls = np.array([v for c, v in closed if c == currency.code], dtype=np.float64)
                 ts, totals = account.balance_series(currency)
                 values = totals / 1e9
                 starting = next(
-                    (
-                        m.as_double()
-                        for m in self._exchanges[Venue(account.id.get_issuer())].starting_balances
-                        if m.currency == currency
-                    ),
-                    float(values[0]) if len(values) else 0.0,
+                    (m.as_double() for m in starting_balances if m.currency == currency), 0.0
                 )
-                if starting <= 0:
+                if starting < 0 or (starting == 0 and not pnls.size and not values.any()):
                     continue
                 stats[currency.code] = compute_statistics(pnls, ts, values, starting, currency.code)
         drop_reasons = dict(self.data_engine.drop_reasons)

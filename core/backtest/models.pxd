@@ -26,6 +26,10 @@ cdef class LatencyModel:
 
 
 cdef class FeeModel:
+    cdef readonly str rounding
+    cdef bint _float_rounding
+
+    cpdef FeeModel with_rounding(self, str rounding)
     cdef int64_t commission_raw(self, Order order, int64_t qty_raw, int64_t px_raw,
                                 Instrument instrument, LiquiditySide liquidity_side) except? -1
     cpdef Money get_commission(self, Order order, object fill_qty, object fill_px,

@@ -1,7 +1,22 @@
 """Venue models: fills (`FillModel`), latency (`LatencyModel`) and fees (`FeeModel`s).
 
-Each model is one small interface. Amounts are exact: fees are rational rates applied to the
-exact notional in integers and rounded half to even to the currency's precision once.
+Each model is one small interface. By default amounts are exact: fees are rational rates applied
+to the exact notional in integers and rounded half to even to the currency's precision once
+(``rounding="exact"``). ``rounding="float"`` (the venue option ``fee_rounding``) reproduces
+NautilusTrader 1.231 to the cent instead, for users comparing a migration:
+
+===========  ===================================================================================
+rounding     maker/taker commission
+===========  ===================================================================================
+``exact``    round_half_even(qty × price × multiplier × rate) at the currency's precision;
+             100,000 × 1.08750 × 0.00002 = 2.175 → 2.18 USD
+``float``    notional = round_half_away(float(qty) × float(multiplier) × float(price)) (inverse:
+             × (1.0 / float(price))), then round_half_away(float(notional × rate)), each at the
+             currency's precision in binary floating point; 2.175 is the double
+             2.17499999999999982… → 2.17 USD
+===========  ===================================================================================
+
+Fixed and per-contract commissions are money amounts, not rates, and are the same either way.
 
 =======================  ==================================================================
 model                    rule
@@ -22,6 +37,8 @@ cimport cython
 
 import random
 
+from libc.math cimport fabs
+from libc.math cimport round as c_round
 from libc.stdint cimport int64_t
 
 from core.model.currency cimport Currency
@@ -35,6 +52,60 @@ from core.errors import ValidationError
 
 cdef object _E9 = 10 ** 9
 cdef object _E18 = 10 ** 18
+# Integers up to 2**53 are exact in a double, so a quotient of two of them is correctly rounded.
+cdef double _EXACT_DOUBLE = 9007199254740992.0
+cdef int64_t _EXACT_INT = 9007199254740992
+cdef double _INT64_LIMIT = 9.2e18
+cdef double[10] _POW10_F = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+_ROUNDINGS = ("exact", "float")
+
+
+cdef inline double _as_f64(int64_t raw):
+    """Return the double nearest to ``raw / 10**9`` (NautilusTrader's ``as_f64``)."""
+    if -_EXACT_INT <= raw <= _EXACT_INT:
+        return <double>raw / 1e9
+    return <object>raw / _E9  # Python int / int is correctly rounded too
+
+
+cdef int64_t _float_commission(int64_t qty_raw, int64_t px_raw, Instrument instrument,
+                               object num, object den, int precision) except? -1:
+    """Return NautilusTrader's maker/taker commission (raw) in binary floating point.
+
+    The notional is a float product rounded half away from zero to `precision` (their
+    ``Money(float)``); the commission is the exact ``notional × num / den`` converted to the
+    nearest double, then rounded the same way.
+    """
+    cdef double scale = _POW10_F[precision]
+    cdef double q = _as_f64(qty_raw)
+    cdef double m = _as_f64(instrument.multiplier.raw)
+    cdef double x = _as_f64(px_raw)
+    cdef double notional = q * m * (1.0 / x) if instrument.is_inverse else q * m * x
+    cdef double units = c_round(notional * scale)
+    cdef double commission
+    cdef double units_rate
+    cdef int64_t num_c
+    cdef int64_t den_c
+    if fabs(units) > _EXACT_DOUBLE:
+        raise OverflowError(
+            f"{instrument.id}: notional {notional} too large for fee_rounding='float'"
+        )
+    # float(Decimal(notional) * rate): the quotient of exact integers, correctly rounded.
+    if -_EXACT_INT <= num <= _EXACT_INT and 0 < den <= _EXACT_INT // 1_000_000_000:
+        num_c = num
+        den_c = den
+        units_rate = units * <double>num_c
+        if fabs(units_rate) <= _EXACT_DOUBLE:
+            commission = units_rate / (<double>den_c * scale)
+        else:
+            commission = (<object><int64_t>units * num) / (den * 10 ** precision)
+    else:
+        commission = (<object><int64_t>units * num) / (den * 10 ** precision)
+    units = c_round(commission * scale)
+    if fabs(units * _POW10_F[9 - precision]) >= _INT64_LIMIT:
+        raise OverflowError(
+            f"{instrument.id}: commission {commission} exceeds the Money range"
+        )
+    return <int64_t>units * POW10[9 - precision]
 
 
 cdef double _probability(object value, str field) except? -1:
@@ -128,7 +199,26 @@ cdef class LatencyModel:
 
 
 cdef class FeeModel:
-    """Base of fee models: the commission of one fill."""
+    """Base of fee models: the commission of one fill.
+
+    ``rounding`` is ``"exact"`` (the default) or ``"float"`` (NautilusTrader's binary floating
+    point, see the module table); only rate-based models use it.
+    """
+
+    def __cinit__(self, *args, **kwargs):
+        self.rounding = "exact"
+        self._float_rounding = False
+
+    cpdef FeeModel with_rounding(self, str rounding):
+        """Return this model with commissions rounded by `rounding` (`self` if unchanged).
+
+        Raises
+        ------
+        ValidationError
+            If `rounding` is not ``"exact"`` or ``"float"``.
+        """
+        _check_rounding(rounding)
+        return self
 
     cdef int64_t commission_raw(self, Order order, int64_t qty_raw, int64_t px_raw,
                                 Instrument instrument, LiquiditySide liquidity_side) except? -1:
@@ -149,10 +239,29 @@ cdef class FeeModel:
 
 
 cdef class MakerTakerFeeModel(FeeModel):
-    """Commission = notional × the instrument's maker or taker fee rate."""
+    """Commission = notional × the instrument's maker or taker fee rate.
 
-    def __init__(self):
+    Parameters
+    ----------
+    rounding : {"exact", "float"}, default "exact"
+        ``"exact"``: the exact value rounded half to even once; ``"float"``: NautilusTrader's
+        float arithmetic (see the module docstring).
+    """
+
+    def __init__(self, str rounding="exact"):
+        _check_rounding(rounding)
+        self.rounding = rounding
+        self._float_rounding = rounding == "float"
         self._rates = {}
+
+    cpdef FeeModel with_rounding(self, str rounding):
+        _check_rounding(rounding)
+        if rounding == self.rounding:
+            return self
+        return MakerTakerFeeModel(rounding)
+
+    def __repr__(self):
+        return f"MakerTakerFeeModel(rounding={self.rounding!r})"
 
     cdef int64_t commission_raw(self, Order order, int64_t qty_raw, int64_t px_raw,
                                 Instrument instrument, LiquiditySide liquidity_side) except? -1:
@@ -167,6 +276,8 @@ cdef class MakerTakerFeeModel(FeeModel):
         num, den = rates[0] if liquidity_side == LiquiditySide.MAKER else rates[1]
         if num == 0:
             return 0
+        if self._float_rounding:
+            return _float_commission(qty_raw, px_raw, instrument, num, den, currency.precision)
         if not instrument.is_inverse and scaled_product_c(
                 qty_raw, px_raw, instrument.multiplier.raw, num, den, step, &fast):
             return fast
@@ -233,3 +344,10 @@ cdef class PerContractFeeModel(FeeModel):
 
     cdef Currency commission_currency(self, Instrument instrument):
         return self.commission.currency
+
+
+cdef void _check_rounding(str rounding) except *:
+    if rounding not in _ROUNDINGS:
+        raise ValidationError(
+            f"FeeModel.rounding: invalid value {rounding!r}, expected 'exact' or 'float'"
+        )

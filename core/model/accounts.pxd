@@ -57,4 +57,5 @@ cdef class MarginAccount(Account):
     cpdef object leverage(self, InstrumentId instrument_id)
     cpdef int64_t margin_init_raw(self, Instrument instrument, int64_t qty_raw, int64_t px_raw) except? -1
     cpdef int64_t margin_maint_raw(self, Instrument instrument, int64_t qty_raw, int64_t px_raw) except? -1
-    cpdef void set_margins(self, Instrument instrument, int64_t init_raw, int64_t maint_raw) except *
+    cpdef void set_margins(self, Instrument instrument, int64_t init_raw, int64_t maint_raw,
+                           Currency currency=*) except *

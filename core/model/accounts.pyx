@@ -18,8 +18,10 @@ MARGIN      any                                 settlement += realized PnL (net 
 Margin (MARGIN accounts) is locked per instrument: initial margin =
 ``notional / leverage × margin_init`` for open orders, maintenance margin =
 ``notional / leverage × margin_maint`` for positions; both rounded half to even to the
-currency's precision. Amounts are never converted between currencies: an account that trades
-in several currencies has a balance in each.
+currency's precision. The account itself never converts between currencies: without a
+``base_currency`` an account that trades in several currencies has a balance in each; with
+one, the `Portfolio` converts each fill's PnL and commission (and the margins) into it at the
+venue's exchange rate before they reach the account (see ``core/portfolio/portfolio.pyx``).
 """
 
 import cython
@@ -443,11 +445,21 @@ cdef class MarginAccount(Account):
         return self._margin(instrument, qty_raw, px_raw, True)
 
     cpdef void set_margins(self, Instrument instrument, int64_t init_raw,
-                           int64_t maint_raw) except *:
-        """Set the instrument's locked initial (orders) and maintenance (position) margin."""
-        cdef Currency currency = instrument.get_cost_currency()
+                           int64_t maint_raw, Currency currency=None) except *:
+        """Set the instrument's locked initial (orders) and maintenance (position) margin.
+
+        `currency` is the margins' currency: the instrument's cost currency by default, the
+        base currency for a base-currency account (the `Portfolio` converts them).
+        """
+        if currency is None:
+            currency = instrument.get_cost_currency()
+        cdef Currency previous = self._margin_currency.get(instrument.id)
         cdef int64_t old = self._margins_init.get(instrument.id, 0) + \
             self._margins_maint.get(instrument.id, 0)
+        if previous is not None and previous is not currency and previous != currency:
+            # The margins move to another currency: release them where they were locked.
+            self._locked[previous] = self._locked.get(previous, 0) - old
+            old = 0
         self._margins_init[instrument.id] = init_raw
         self._margins_maint[instrument.id] = maint_raw
         self._margin_currency[instrument.id] = currency

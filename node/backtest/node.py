@@ -146,6 +146,7 @@ def add_venues(engine: BacktestEngine, config: BacktestRunConfig) -> None:
             bar_adaptive_high_low_ordering=venue.bar_adaptive_high_low_ordering,
             reject_stop_orders=venue.reject_stop_orders,
             fill_at_next_bar_open=venue.fill_at_next_bar_open,
+            fee_rounding=venue.fee_rounding,
         )
 
 

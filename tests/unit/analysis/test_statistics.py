@@ -464,15 +464,28 @@ def test_non_finite_or_malformed_arrays_raise(call, pattern):
 @pytest.mark.parametrize(
     ("balance", "pattern"),
     [
-        (0.0, r"starting_balance: 0.0, expected a finite number > 0"),
-        (-5.0, r"starting_balance: -5.0, expected a finite number > 0"),
-        (math.nan, r"starting_balance: nan, expected a finite number > 0"),
+        (-5.0, r"starting_balance: -5.0, expected a finite number >= 0"),
+        (math.nan, r"starting_balance: nan, expected a finite number >= 0"),
         ("lots", r"starting_balance: 'lots' is not a number"),
     ],
 )
 def test_bad_starting_balance_raises(balance, pattern):
     with pytest.raises(ValidationError, match=pattern):
         stats.compute_statistics([], [0], [1.0], balance, "USD")
+
+
+def test_compute_statistics_of_a_currency_started_at_zero_has_pnl_but_no_pnl_pct():
+    # A multi-currency account that started without JPY: -299 JPY commission, then +127,399.
+    ts = [0, 60_000_000_000]
+    result = stats.compute_statistics([127_399.0], ts, [-299.0, 127_399.0], 0.0, "JPY")
+    assert result["Trades"] == 1
+    assert result["PnL (total)"] == 127_399.0
+    assert math.isnan(result["PnL% (total)"])
+    assert math.isnan(result["Max Drawdown"])  # the curve starts <= 0
+    assert result["Win Rate"] == 1.0
+    # total_pnl and total_pnl_pct themselves still need a positive starting balance.
+    with pytest.raises(ValidationError, match=r"starting_balance: 0.0, expected a finite"):
+        stats.total_pnl([1.0], 0.0)
 
 
 @pytest.mark.parametrize("code", ["", "US D", "A" * 13, None])

@@ -178,6 +178,22 @@ def test_margin_account_margin_in_new_currency_creates_zero_total_balance():
     assert_balances_consistent(account)
 
 
+def test_margin_account_margins_in_a_given_currency_move_between_currencies():
+    account = margin_account(("10000.00000000 USDT", "1 BTC"))
+
+    # A base-currency account's margins arrive converted (the Portfolio passes the currency).
+    account.set_margins(XBT, raw("0.0025 BTC"), 0)
+    account.set_margins(XBT, raw("150 USDT"), raw("20 USDT"), USDT)
+
+    assert account.balance_locked(BTC) == money("0 BTC")  # released where it was locked
+    assert account.balance_locked(USDT) == money("170 USDT")
+    [margin] = account.margins()
+    assert (margin.initial, margin.maintenance) == (money("150 USDT"), money("20 USDT"))
+    account.set_margins(XBT, 0, raw("20 USDT"), USDT)
+    assert account.balance_locked(USDT) == money("20 USDT")
+    assert_balances_consistent(account)
+
+
 # --------------------------------------------------------------------------------------------
 # Fills
 # --------------------------------------------------------------------------------------------
