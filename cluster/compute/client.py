@@ -24,6 +24,7 @@ import msgspec
 import zmq
 
 from cluster.compute import protocol as p
+from cluster.compute._zmqio import recv_frames, send_frames
 from cluster.compute.security import load_public_key, load_secret_key, make_curve_client
 from core.common.compute import ComputeBackend, ComputeOutcome
 from core.errors import ConfigError, ProtocolError, ValidationError
@@ -96,6 +97,8 @@ class ZmqComputeBackend(ComputeBackend):
         self._liveness = self._interval * heartbeat_liveness
         self._max_resends = max_resends
         self._timeout = request_timeout_secs
+        # the broker drops a request still queued after this long (it would time out here)
+        self._timeout_ms = int(request_timeout_secs * 1000) if request_timeout_secs else 0
         self._context = context or zmq.Context.instance()
         sock = self._context.socket(zmq.DEALER)
         sock.linger = 0
@@ -126,12 +129,14 @@ class ZmqComputeBackend(ComputeBackend):
     # -- ComputeBackend --------------------------------------------------------------------
 
     def submit(self, request_id: str, service: str, payload: bytes, arrays: list) -> None:
-        metas, buffers = p.array_frames(arrays)
-        header = p.encode(p.Request(p.PROTOCOL_VERSION, request_id, service, payload, metas))
+        metas, buffers = p.array_frames(arrays) if arrays else ([], ())
+        header = p.encode(
+            p.Request(p.PROTOCOL_VERSION, request_id, service, payload, metas, self._timeout_ms)
+        )
         frames = [header, *buffers]
         deadline = time.monotonic() + self._timeout if self._timeout else float("inf")
         try:
-            self.socket.send_multipart(frames, zmq.NOBLOCK, copy=not buffers)
+            send_frames(self.socket, frames)
         except zmq.Again:
             self.rejected_locally += 1
             self._arrived[request_id] = ComputeOutcome(
@@ -213,9 +218,17 @@ class ZmqComputeBackend(ComputeBackend):
         expire timeouts."""
         sock = self.socket
         if timeout_secs <= 0 or sock.poll(int(timeout_secs * 1000) or 1):
-            # EVENTS, not recv until zmq.Again: raising Again cost ~10 % of a round trip
-            while sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-                self._on_message(sock.recv_multipart(zmq.NOBLOCK, copy=False))
+            # EVENTS, not recv until zmq.Again: raising Again cost ~10 % of a round trip; a
+            # poll that said readable saves the first EVENTS query (a syscall)
+            if timeout_secs > 0 or sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                while True:
+                    try:
+                        frames = recv_frames(sock)
+                    except zmq.Again:
+                        break
+                    self._on_message(frames)
+                    if not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                        break
         now = time.monotonic()
         if now >= self._next_heartbeat:
             try:
@@ -283,7 +296,7 @@ class ZmqComputeBackend(ComputeBackend):
                 )
                 continue
             try:
-                self.socket.send_multipart(entry.frames, zmq.NOBLOCK)
+                send_frames(self.socket, entry.frames)
                 self.resends += 1
             except zmq.Again:
                 del self._outstanding[rid]

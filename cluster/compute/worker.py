@@ -9,6 +9,11 @@ The worker heartbeats the broker and reconnects (with a fresh socket, so nothing
 re-sent) after ``heartbeat_liveness`` intervals of broker silence. On SIGTERM it drains: it
 tells the broker to send no more, answers what it holds, and exits when the broker releases it
 (or after ``drain_timeout_ms``).
+
+The worker presents the cluster's worker token in its ``Ready`` (`WorkerConfig.token`,
+``token_file`` or ``$FLOTILLA_COMPUTE_TOKEN``). A broker that refuses it (``Disconnect`` with
+a reason starting ``"refused"``) ends the worker with a `ConfigError` naming the reason; other
+re-registration requests are answered at most once per heartbeat interval, never in a loop.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ import time
 import zmq
 
 from cluster.compute import protocol as p
-from cluster.compute.config import WorkerConfig
+from cluster.compute._zmqio import recv_frames, send_frames
+from cluster.compute.config import WorkerConfig, resolve_token
 from cluster.compute.security import load_public_key, load_secret_key, make_curve_client
 from core.common.compute import invoke_handler, load_handler
-from core.errors import ProtocolError
+from core.errors import ConfigError, ProtocolError
 
 __all__ = ["Worker", "run_worker", "run_workers"]
 
@@ -57,6 +63,9 @@ class Worker:
             )
             server = load_public_key(config.broker_public_key, "WorkerConfig.broker_public_key")
             self._curve = (public, secret, server)
+        token = resolve_token(config.token, config.token_file, "WorkerConfig")
+        self._token = token.decode() if token is not None else ""
+        self._next_ready = 0.0
         self.socket: zmq.Socket | None = None
         self.executed = 0
         self.handler_errors = 0
@@ -79,7 +88,13 @@ class Worker:
             make_curve_client(sock, *self._curve)
         sock.connect(self.config.broker)
         self.socket = sock
-        self._send_control(p.Ready(p.PROTOCOL_VERSION, self.config.service, self.config.credit))
+        self._send_ready()
+
+    def _send_ready(self) -> None:
+        self._next_ready = time.monotonic() + self._interval
+        self._send_control(
+            p.Ready(p.PROTOCOL_VERSION, self.config.service, self.config.credit, self._token)
+        )
 
     def _send_control(self, message) -> None:
         try:
@@ -126,12 +141,19 @@ class Worker:
             if self._stop.is_set() and drain_deadline is None:
                 drain_deadline = time.monotonic() + self.config.drain_timeout_ms / 1000.0
                 self._send_control(p.Disconnect(p.PROTOCOL_VERSION, "draining"))
-            if self.socket.poll(timeout_ms):
-                while self.socket.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-                    frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
+            sock = self.socket
+            if sock.poll(timeout_ms):
+                # the poll said readable: no EVENTS query (a syscall each) before the first
+                while True:
+                    try:
+                        frames = recv_frames(sock)
+                    except zmq.Again:
+                        break
                     broker_expiry = time.monotonic() + self._liveness
                     if self._on_message(frames) and drain_deadline is not None:
                         return
+                    if sock is not self.socket or not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                        break
             now = time.monotonic()
             if drain_deadline is not None and now > drain_deadline:
                 return
@@ -157,7 +179,14 @@ class Worker:
         elif kind is p.Disconnect:
             if self._stop.is_set():
                 return True
-            self._send_control(p.Ready(p.PROTOCOL_VERSION, self.config.service, self.config.credit))
+            if message.reason.startswith("refused"):
+                raise ConfigError(
+                    f"the broker at {self.config.broker} refused this worker "
+                    f"({message.reason}); check WorkerConfig.token / token_file / "
+                    f"$FLOTILLA_COMPUTE_TOKEN or the CURVE keys"
+                )
+            if time.monotonic() >= self._next_ready:  # never a Ready storm
+                self._send_ready()
         elif kind is p.Heartbeat or kind is p.Error:
             pass
         else:
@@ -184,7 +213,7 @@ class Worker:
                 metas, buffers = p.array_frames(out_arrays)
                 reply = p.Reply(p.PROTOCOL_VERSION, message.request_id, payload, metas)
                 answer = [p.encode(reply), *buffers]
-        self.socket.send_multipart([client, *answer], copy=len(answer) == 1)
+        send_frames(self.socket, [client, *answer], 0)
 
     def close(self) -> None:
         if self.socket is not None:
