@@ -779,19 +779,30 @@ class Broker:
         return p.Metrics(p.PROTOCOL_VERSION, counters, services, dict(self.protocol_errors_by_peer))
 
 
-def run_broker(config: BrokerConfig, ready_file: str | None = None) -> None:
-    """Run a broker in this process until SIGTERM/SIGINT (the CLI and local clusters).
+def run_broker(config: BrokerConfig, ready_file: str | None = None) -> bool:
+    """Run a broker in this process until SIGTERM/SIGINT (the CLI); return whether it was
+    SIGINT (Ctrl-C).
 
     Parameters
     ----------
     ready_file : str, optional
         Written with ``"<frontend> <backend>"`` once bound (for supervisors and tests).
+
+    Raises
+    ------
+    ConfigError
+        If an endpoint cannot be bound (one line naming it, e.g. a port in use).
     """
     broker = Broker(config)
     broker.bind()
-    previous = {
-        sig: signal.signal(sig, lambda *_: broker.stop()) for sig in (signal.SIGTERM, signal.SIGINT)
-    }
+    interrupted = []
+
+    def on_signal(signum, _frame):
+        if signum == signal.SIGINT:
+            interrupted.append(signum)
+        broker.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if ready_file:
             tmp = f"{ready_file}.tmp"
@@ -803,3 +814,4 @@ def run_broker(config: BrokerConfig, ready_file: str | None = None) -> None:
         broker.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return bool(interrupted)

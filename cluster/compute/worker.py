@@ -18,9 +18,9 @@ re-registration requests are answered at most once per heartbeat interval, never
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -221,55 +221,74 @@ class Worker:
             self.socket = None
 
 
-def run_worker(config: WorkerConfig) -> None:
-    """Run one worker in this process until drained after SIGTERM/SIGINT."""
+def run_worker(config: WorkerConfig) -> bool:
+    """Run one worker in this process until drained after SIGTERM/SIGINT; return whether it
+    was SIGINT (Ctrl-C)."""
     worker = Worker(config)
-    previous = {
-        sig: signal.signal(sig, lambda *_: worker.stop()) for sig in (signal.SIGTERM, signal.SIGINT)
-    }
+    interrupted = []
+
+    def on_signal(signum, _frame):
+        if signum == signal.SIGINT:
+            interrupted.append(signum)
+        worker.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         worker.run()
     finally:
         worker.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _child(config: WorkerConfig) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent forwards SIGTERM
-    run_worker(config)
+    return bool(interrupted)
 
 
 def run_workers(config: WorkerConfig, concurrency: int) -> int:
-    """Run `concurrency` worker processes; forward SIGTERM/SIGINT to them; return 0 when all
-    exited cleanly (1 otherwise)."""
+    """Run `concurrency` workers (child processes when more than one, which die with this
+    one); SIGTERM/SIGINT drain them all. Return 0 when all exited cleanly, 130 after Ctrl-C
+    (one line on stderr), 1 otherwise."""
+    from cluster.compute.child import spawn
+
     if concurrency == 1:
-        run_worker(config)
+        if run_worker(config):
+            print("flotilla worker: interrupted", file=sys.stderr)
+            return 130
         return 0
     load_handler(config.handler)  # fail here, once, on a bad handler
-    context = multiprocessing.get_context("spawn")
-    children = [
-        context.Process(target=_child, args=(config,), daemon=False) for _ in range(concurrency)
-    ]
-    for child in children:
-        child.start()
     stopping = threading.Event()
+    interrupted = threading.Event()
+    children: list = []
 
-    def forward(*_):
+    def forward(signum, _frame):
+        if signum == signal.SIGINT:
+            interrupted.set()
         stopping.set()
         for child in children:
-            if child.is_alive():
-                os.kill(child.pid, signal.SIGTERM)
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
+        for _ in range(concurrency):
+            if stopping.is_set():
+                break
+            children.append(spawn("worker", config))
         for child in children:
-            while child.is_alive():
-                child.join(0.2)
+            while child.poll() is None:
+                try:
+                    child.wait(0.2)
+                except subprocess.TimeoutExpired:
+                    pass
     finally:
+        for child in children:  # only reached early on an error: do not leave them behind
+            if child.poll() is None:
+                child.kill()
+                child.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    codes = [child.exitcode for child in children]
+    if interrupted.is_set():
+        print("flotilla worker: interrupted", file=sys.stderr)
+        return 130
+    codes = [child.returncode for child in children]
     if any(code != 0 for code in codes):
         print(f"flotilla worker: worker exit codes {codes}", file=sys.stderr)
         return 1

@@ -542,3 +542,177 @@ def test_compute_cli_keys_writes_a_pair_and_refuses_to_overwrite(procs, tmp_path
     again = procs.flotilla("keys", "--dir", str(tmp_path), "node")
     assert again.wait(20) == 1
     assert "exists" in Path(again.log_path).read_text()
+
+
+# -- caps, expiry, idle services (issue 11.7) ------------------------------------------------
+
+
+def _raw_client(endpoint: str, identity: bytes) -> zmq.Socket:
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.identity = identity
+    sock.linger = 0
+    sock.rcvtimeo = 20_000  # a dead broker fails the test instead of hanging it
+    sock.connect(endpoint)
+    return sock
+
+
+def _until_heartbeat(sock: zmq.Socket) -> list:
+    """Send a heartbeat and return every message the broker sent before its answer (the
+    broker answers one peer in order, so nothing decided earlier can arrive later)."""
+    sock.send(p.encode(p.Heartbeat(1, "")))
+    before = []
+    while True:
+        message, _ = p.decode_message(sock.recv_multipart())
+        if type(message) is p.Heartbeat:
+            return before
+        before.append(message)
+
+
+def test_compute_caps_per_service_and_total_reject_with_reason_counter_and_log(procs, clients):
+    broker, fe, be = procs.broker(
+        "tcp://127.0.0.1:*",
+        "tcp://127.0.0.1:*",
+        *("--max-queue", "5", "--max-queue-bytes", "4096", "--max-message-bytes", "4096"),
+        *("--max-total-queue", "8", "--max-total-queue-bytes", "8192"),
+    )
+    client = clients(fe)
+    small = ENC({"tag": 0, "x": 0})
+    for tag in range(6):  # no worker yet: 5 wait, the 6th is over the service's count cap
+        client.submit(f"a-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    assert client.wait("a-5", 10).kind == "rejected"
+    big = np.zeros(3000, dtype=np.uint8)
+    client.submit("b-0", "bytes", small, [big])
+    client.submit("b-1", "bytes", small, [big])  # 2 x 3000 B > 4096 B for one service
+    outcome = client.wait("b-1", 10)
+    assert outcome.kind == "rejected"
+    assert "service 'bytes' full" in outcome.message and "max_queue_bytes=4096" in outcome.message
+    client.submit("c-0", "other", small, [])
+    client.submit("c-1", "other", small, [])  # 5 + 1 + 2 = 8 requests held: the total cap
+    client.submit("d-0", "more", small, [])
+    outcome = client.wait("d-0", 10)
+    assert outcome.kind == "rejected" and "max_total_queue=8" in outcome.message
+    metrics = client.metrics()
+    counters = metrics.counters
+    assert counters["rejected"] == 3
+    assert counters["rejected_service_full"] == 2
+    assert counters["rejected_broker_full"] == 1
+    assert counters["held"] == 8 and counters["held_bytes"] <= 8192
+    assert metrics.services["bytes"]["held_bytes"] <= 4096
+    log = Path(broker.log_path).read_text()
+    assert log.count("flotilla broker: rejected request") == 3, log
+    # a worker appears: what was held is served, nothing lost
+    procs.worker(be, "square", SQUARE)
+    outcomes = collect(client, 5, 20)
+    for tag in range(5):
+        assert_square_reply(outcomes[f"a-{tag}"], tag)
+
+
+def test_compute_queued_request_expires_at_its_deadline_and_its_service_is_forgotten(
+    procs, clients
+):
+    broker, fe, _ = procs.broker(
+        "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "--queue-timeout-ms", "300"
+    )
+    client = clients(fe)
+    client.submit("q-0", "nobody", ENC(1), [np.zeros(1000, dtype=np.uint8)])
+    outcome = client.wait("q-0", 20)
+    assert outcome.kind == "timeout"
+    assert "no worker of service 'nobody' took the request before its deadline" in outcome.message
+    # a request's own deadline (timeout_ms) is shorter than the broker's 300 ms... or longer
+    raw = _raw_client(fe, b"raw-1")
+    raw.send(p.encode(p.Request(1, "own", "nobody2", ENC(1), [], timeout_ms=50)))
+    answer, _ = p.decode_message(raw.recv_multipart())
+    assert (answer.request_id, answer.error_kind) == ("own", "timeout")
+    raw.close(0)
+    metrics = client.metrics()
+    assert metrics.counters["expired"] == 2
+    assert metrics.counters["held"] == 0 and metrics.counters["held_bytes"] == 0
+    eventually(lambda: client.metrics().services == {}, 20)  # idle, no workers: forgotten
+    assert client.metrics().counters["services_forgotten"] == 2
+    assert "expired in the queue" in Path(broker.log_path).read_text()
+
+
+def test_compute_made_up_services_cannot_lock_out_a_real_worker(procs, clients):
+    broker, fe, be = procs.broker(
+        "tcp://127.0.0.1:*",
+        "tcp://127.0.0.1:*",
+        "--max-services",
+        "10",
+        "--queue-timeout-ms",
+        "300",
+    )
+    client = clients(fe)
+    for i in range(30):
+        client.submit(f"m-{i}", f"made-up-{i}", ENC(i), [])
+    outcomes = collect(client, 30, 30)
+    kinds = sorted(o.kind for o in outcomes.values())
+    assert kinds == ["rejected"] * 20 + ["timeout"] * 10
+    assert client.metrics().counters["rejected_too_many_services"] == 20
+    eventually(lambda: client.metrics().services == {}, 20)
+    for i in range(10):  # the table is full again, of made-up names
+        client.submit(f"n-{i}", f"made-up-{i}", ENC(i), [])
+    procs.worker(be, "square", SQUARE)  # a worker's service is accepted all the same
+    wait_workers(client, "square", 1)
+    client.submit("real", "square", ENC({"tag": 3, "x": 3}), [])
+    assert_square_reply(client.wait("real", 20), 3)
+
+
+# -- worker authentication (issue 11.7) -------------------------------------------------------
+
+
+def test_compute_fake_worker_without_token_registers_nothing_and_forged_replies_never_arrive(
+    procs, clients
+):
+    broker, fe, be = procs.broker()
+    procs.worker(be, "square", SQUARE)
+    client = clients(fe)
+    wait_workers(client, "square", 1)
+    # the victim's request waits in the queue of a service nobody serves
+    victim = _raw_client(fe, b"victim")
+    victim.send(p.encode(p.Request(1, "v-1", "pending", ENC(1), [])))
+    eventually(lambda: client.metrics().services.get("pending", {}).get("queue_depth") == 1)
+    fake = _raw_client(be, b"fake-worker")
+    for token in ("", "wrong-token-0123456789"):
+        fake.send_multipart([b"", p.encode(p.Ready(1, "pending", 1, token))])
+        message, _ = p.decode_message(fake.recv_multipart()[1:])
+        assert message == p.Disconnect(1, "refused: worker token mismatch")
+    forged = p.encode(p.Reply(1, "v-1", ENC("forged"), []))
+    fake.send_multipart([b"victim", forged])
+    eventually(lambda: client.metrics().counters["unregistered_answers"] == 1)
+    assert _until_heartbeat(victim) == []  # nothing forged reached the victim
+    metrics = client.metrics()
+    assert metrics.counters["workers_refused"] == 2
+    assert metrics.services["pending"]["workers"] == 0
+    assert metrics.services["square"]["workers"] == 1
+    client.submit("r-1", "square", ENC({"tag": 2, "x": 2}), [])  # the real worker still serves
+    assert_square_reply(client.wait("r-1", 20), 2)
+    log = Path(broker.log_path).read_text()
+    assert log.count("flotilla broker: refused worker") == 2
+    assert "dropped an answer to request 'v-1'" in log
+    fake.close(0)
+    victim.close(0)
+
+
+def test_compute_worker_with_wrong_token_exits_1_with_one_line(procs, clients):
+    _, fe, be = procs.broker()
+    worker = procs.worker(
+        be, "square", SQUARE, env={"FLOTILLA_COMPUTE_TOKEN": "not-the-token-0123456789"}
+    )
+    assert worker.wait(30) == 1
+    lines = Path(worker.log_path).read_text().strip().splitlines()
+    assert len(lines) == 1 and "refused this worker (refused: worker token mismatch)" in lines[0]
+    assert clients(fe).metrics().counters["workers_refused"] == 1
+
+
+def test_compute_broker_without_any_worker_authentication_refuses_to_start(procs):
+    proc = procs.flotilla(
+        "cluster",
+        "compute",
+        "broker",
+        "--frontend",
+        "tcp://127.0.0.1:0",
+        env={"FLOTILLA_COMPUTE_TOKEN": ""},
+    )
+    assert proc.wait(20) == 1
+    lines = Path(proc.log_path).read_text().strip().splitlines()
+    assert len(lines) == 1 and "no worker authentication configured" in lines[0]
