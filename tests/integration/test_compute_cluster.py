@@ -22,7 +22,7 @@ import zmq
 from cluster.compute import BrokerConfig, ZmqComputeBackend
 from cluster.compute import protocol as p
 from core.errors import ConfigError
-from tests.kit.compute import Processes, eventually, wait_workers
+from tests.kit.compute import HEARTBEAT_MS, LIVENESS, Processes, eventually, wait_workers
 
 SQUARE = "tests.kit.compute_handlers:square"
 ENC = msgspec.msgpack.encode
@@ -716,3 +716,213 @@ def test_compute_broker_without_any_worker_authentication_refuses_to_start(procs
     assert proc.wait(20) == 1
     lines = Path(proc.log_path).read_text().strip().splitlines()
     assert len(lines) == 1 and "no worker authentication configured" in lines[0]
+
+
+# -- process lifetime: kill -9, busy ports, Ctrl-C (issue 11.8) -------------------------------
+
+
+def _cluster_config(tmp_path: Path, frontend: str = "tcp://127.0.0.1:*", count: int = 2) -> Path:
+    config = tmp_path / "compute-up.toml"
+    config.write_text(
+        f'[broker]\nfrontend = "{frontend}"\nbackend = "tcp://127.0.0.1:*"\n'
+        f"heartbeat_interval_ms = {HEARTBEAT_MS}\nheartbeat_liveness = {LIVENESS}\n\n"
+        f'[[workers]]\nservice = "square"\nhandler = "{SQUARE}"\ncount = {count}\n'
+    )
+    return config
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _start_up(procs, clients, tmp_path, count: int = 2):
+    ready = tmp_path / "up.ready"
+    up = procs.flotilla(
+        "cluster",
+        "compute",
+        "up",
+        str(_cluster_config(tmp_path, count=count)),
+        "--ready-file",
+        str(ready),
+        new_session=True,
+    )
+    eventually(lambda: ready.exists() or up.poll() is not None, 30)
+    assert up.poll() is None, Path(up.log_path).read_text()
+    fe, be = ready.read_text().split()
+    client = clients(fe)
+    wait_workers(client, "square", count, 30)
+    children = [c.pid for c in psutil.Process(up.pid).children()]
+    assert len(children) == 1 + count
+    return up, fe, be, children
+
+
+def test_compute_cluster_up_sigkill_takes_broker_and_workers_down_and_frees_ports(
+    procs, clients, tmp_path
+):
+    up, fe, be, children = _start_up(procs, clients, tmp_path)
+    up.send_signal(signal.SIGKILL)
+    up.wait(10)
+    eventually(lambda: all(_gone(pid) for pid in children), 20)
+    context = zmq.Context.instance()
+    for endpoint in (fe, be):  # the ports are free: bind them again
+        sock = context.socket(zmq.ROUTER)
+        sock.linger = 0
+        sock.bind(endpoint)
+        sock.close(0)
+
+
+def test_compute_second_broker_on_a_busy_port_exits_1_with_one_line(procs, tmp_path):
+    _, fe, _ = procs.broker()
+    second = procs.flotilla(
+        "cluster", "compute", "broker", "--frontend", fe, "--backend", "tcp://127.0.0.1:*"
+    )
+    assert second.wait(20) == 1
+    lines = Path(second.log_path).read_text().strip().splitlines()
+    assert lines == [
+        f"flotilla cluster: error: BrokerConfig.frontend: cannot bind '{fe}': address already "
+        f"in use (is another broker running?)"
+    ]
+    up = procs.flotilla("cluster", "compute", "up", str(_cluster_config(tmp_path, frontend=fe)))
+    assert up.wait(30) == 1
+    lines = Path(up.log_path).read_text().strip().splitlines()
+    assert len(lines) == 1 and f"cannot bind '{fe}': address already in use" in lines[0], lines
+
+
+def test_compute_cluster_up_ctrl_c_prints_one_line_exits_130_children_gone(
+    procs, clients, tmp_path
+):
+    up, _, _, children = _start_up(procs, clients, tmp_path)
+    os.killpg(up.pid, signal.SIGINT)  # what a terminal's Ctrl-C does to the foreground job
+    assert up.wait(30) == 130
+    assert Path(up.log_path).read_text().splitlines() == ["flotilla cluster compute: interrupted"]
+    assert all(_gone(pid) for pid in children)
+
+
+def test_compute_cluster_up_ctrl_c_while_starting_prints_one_line_exits_130(procs, tmp_path):
+    ready = tmp_path / "up.ready"
+    up = procs.flotilla(
+        "cluster",
+        "compute",
+        "up",
+        str(_cluster_config(tmp_path)),
+        "--ready-file",
+        str(ready),
+        new_session=True,
+    )
+    eventually(lambda: ready.exists() or up.poll() is not None, 30)
+    os.killpg(up.pid, signal.SIGINT)  # workers are still importing their handlers
+    assert up.wait(30) == 130
+    assert Path(up.log_path).read_text().splitlines() == ["flotilla cluster compute: interrupted"]
+
+
+@pytest.mark.parametrize("concurrency", ["1", "2"])
+def test_compute_worker_ctrl_c_prints_one_line_exits_130(procs, clients, concurrency):
+    _, fe, be = procs.broker()
+    worker = procs.flotilla(
+        "worker",
+        "--broker",
+        be,
+        "--service",
+        "square",
+        "--handler",
+        SQUARE,
+        "--concurrency",
+        concurrency,
+        new_session=True,
+    )
+    wait_workers(clients(fe), "square", int(concurrency))
+    os.killpg(worker.pid, signal.SIGINT)
+    assert worker.wait(30) == 130
+    assert Path(worker.log_path).read_text().splitlines() == ["flotilla worker: interrupted"]
+
+
+def test_compute_broker_ctrl_c_prints_one_line_exits_130(procs):
+    ready = procs.tmp_path / "b.ready"
+    broker = procs.flotilla(
+        "cluster",
+        "compute",
+        "broker",
+        "--frontend",
+        "tcp://127.0.0.1:*",
+        "--backend",
+        "tcp://127.0.0.1:*",
+        "--ready-file",
+        str(ready),
+        new_session=True,
+    )
+    eventually(ready.exists, 20)
+    os.killpg(broker.pid, signal.SIGINT)
+    assert broker.wait(20) == 130
+    lines = Path(broker.log_path).read_text().splitlines()
+    assert lines == ["flotilla cluster compute broker: interrupted"]
+
+
+# -- flotilla worker --concurrency / --credit (issue 11.13) -----------------------------------
+
+
+def test_compute_worker_concurrency_3_serves_from_3_processes_and_drains_on_sigterm(
+    procs, clients, tmp_path
+):
+    log_dir = tmp_path / "exec"
+    log_dir.mkdir()
+    gate = tmp_path / "gate"
+    _, fe, be = procs.broker()
+    worker = procs.worker(
+        be,
+        "square",
+        "tests.kit.compute_handlers:gated",
+        "--concurrency",
+        "3",
+        env={"FLOTILLA_TEST_EXEC_LOG": str(log_dir), "FLOTILLA_TEST_GATE": str(gate)},
+    )
+    client = clients(fe)
+    wait_workers(client, "square", 3)
+    for tag in range(3):
+        client.submit(f"q-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    # credit 1 each: the three requests are held by three different processes at once
+    eventually(lambda: len(executions(log_dir)) == 3)
+    gate.touch()
+    outcomes = collect(client, 3, 20)
+    for tag in range(3):
+        assert_square_reply(outcomes[f"q-{tag}"], tag)
+    pids = {pid for pids in executions(log_dir).values() for pid in pids}
+    children = {c.pid for c in psutil.Process(worker.pid).children()}
+    assert len(pids) == 3 and pids == children
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0
+    assert all(_gone(pid) for pid in children)
+
+
+@pytest.mark.parametrize("credit", [1, 4])
+def test_compute_worker_credit_is_how_many_requests_the_broker_sends_ahead(
+    procs, clients, tmp_path, credit
+):
+    gate = tmp_path / "gate"
+    _, fe, be = procs.broker()
+    procs.worker(
+        be,
+        "square",
+        "tests.kit.compute_handlers:gated",
+        "--credit",
+        str(credit),
+        env={"FLOTILLA_TEST_GATE": str(gate)},
+    )
+    client = clients(fe)
+    wait_workers(client, "square", 1)
+    for tag in range(10):
+        client.submit(f"q-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    # the handler holds the first request until the gate opens: nothing can race here
+    eventually(lambda: client.metrics().services["square"]["in_flight"] == credit)
+    assert client.metrics().services["square"] == {
+        "queue_depth": 10 - credit,
+        "held_bytes": client.metrics().services["square"]["held_bytes"],
+        "in_flight": credit,
+        "workers": 1,
+    }
+    gate.touch()
+    outcomes = collect(client, 10, 30)
+    for tag in range(10):
+        assert_square_reply(outcomes[f"q-{tag}"], tag)

@@ -73,10 +73,11 @@ def momentum_signal(payload: Signal, arrays):
 
 
 def gated(payload: dict, arrays):
-    """`square`, but first wait (at most 60 s) until the file ``$FLOTILLA_TEST_GATE`` exists,
+    """`square`, but log, then wait (at most 60 s) until the file ``$FLOTILLA_TEST_GATE`` exists,
     so a test holds requests in a worker for as long as it needs, without timing."""
+    _knobs(payload["tag"])  # logged on arrival, before the wait
     gate = os.environ["FLOTILLA_TEST_GATE"]
     deadline = time.monotonic() + 60
     while not os.path.exists(gate) and time.monotonic() < deadline:
         time.sleep(0.01)
-    return square(payload, arrays)
+    return {"tag": payload["tag"], "y": payload["x"] * payload["x"]}
