@@ -88,6 +88,8 @@ class Worker:
             make_curve_client(sock, *self._curve)
         sock.connect(self.config.broker)
         self.socket = sock
+        self._poller = zmq.Poller()
+        self._poller.register(sock, zmq.POLLIN)
         self._send_ready()
 
     def _send_ready(self) -> None:
@@ -141,9 +143,10 @@ class Worker:
             if self._stop.is_set() and drain_deadline is None:
                 drain_deadline = time.monotonic() + self.config.drain_timeout_ms / 1000.0
                 self._send_control(p.Disconnect(p.PROTOCOL_VERSION, "draining"))
+            # a poller kept for the socket's life (Socket.poll builds one per call); the poll
+            # said readable, so no EVENTS query (a syscall each) before the first recv
             sock = self.socket
-            if sock.poll(timeout_ms):
-                # the poll said readable: no EVENTS query (a syscall each) before the first
+            if self._poller.poll(timeout_ms):
                 while True:
                     try:
                         frames = recv_frames(sock)
