@@ -487,6 +487,20 @@ def test_compute_curve_unknown_client_key_gets_nothing_processed(procs, tmp_path
     assert metrics.counters["curve_denied"] >= 1
     ran = executions(log_dir)
     assert list(ran) == [1] and len(ran[1]) == 1  # nothing of the intruder's ran
+    # a client's key is not a worker's: the backend's allow-list is its own
+    denied = node.metrics().counters["curve_denied"]
+    procs.worker(
+        be,
+        "square",
+        SQUARE,
+        "--curve-secret-key-file",
+        f"{keys}/node.key_secret",
+        "--broker-public-key",
+        f"{keys}/broker.key",
+    )
+    eventually(lambda: node.metrics().counters["curve_denied"] > denied, 20)
+    assert node.metrics().services["square"]["workers"] == 1
+    assert node.metrics().counters["workers_registered"] == 1
 
 
 # -- graceful drain and the CLI ------------------------------------------------------------
