@@ -810,7 +810,7 @@ def test_compute_cluster_up_ctrl_c_prints_one_line_exits_130_children_gone(
 ):
     up, _, _, children = _start_up(procs, clients, tmp_path)
     os.killpg(up.pid, signal.SIGINT)  # what a terminal's Ctrl-C does to the foreground job
-    assert up.wait(30) == 130
+    assert up.wait(30) == 130, Path(up.log_path).read_text()
     assert Path(up.log_path).read_text().splitlines() == ["flotilla cluster compute: interrupted"]
     assert all(_gone(pid) for pid in children)
 
@@ -828,7 +828,7 @@ def test_compute_cluster_up_ctrl_c_while_starting_prints_one_line_exits_130(proc
     )
     eventually(lambda: ready.exists() or up.poll() is not None, 30)
     os.killpg(up.pid, signal.SIGINT)  # workers are still importing their handlers
-    assert up.wait(30) == 130
+    assert up.wait(30) == 130, Path(up.log_path).read_text()
     assert Path(up.log_path).read_text().splitlines() == ["flotilla cluster compute: interrupted"]
 
 
@@ -849,7 +849,7 @@ def test_compute_worker_ctrl_c_prints_one_line_exits_130(procs, clients, concurr
     )
     wait_workers(clients(fe), "square", int(concurrency))
     os.killpg(worker.pid, signal.SIGINT)
-    assert worker.wait(30) == 130
+    assert worker.wait(30) == 130, Path(worker.log_path).read_text()
     assert Path(worker.log_path).read_text().splitlines() == ["flotilla worker: interrupted"]
 
 
@@ -869,7 +869,7 @@ def test_compute_broker_ctrl_c_prints_one_line_exits_130(procs):
     )
     eventually(ready.exists, 20)
     os.killpg(broker.pid, signal.SIGINT)
-    assert broker.wait(20) == 130
+    assert broker.wait(20) == 130, Path(broker.log_path).read_text()
     lines = Path(broker.log_path).read_text().splitlines()
     assert lines == ["flotilla cluster compute broker: interrupted"]
 
