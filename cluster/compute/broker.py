@@ -7,26 +7,41 @@ for ``heartbeat_liveness`` intervals is purged and its in-flight requests go bac
 of the queue, at most ``max_retries`` times each, after which the client gets
 ``Error(worker_lost)``. Nothing is dropped silently:
 
-* a full service queue answers ``Error(rejected)`` (backpressure), so
-  ``requests == replies + errors + rejected + worker_lost + queued + in flight``;
+* a request over a cap (count or bytes, per service or in total, see `BrokerConfig`) or for
+  one service too many is answered ``Error(rejected)``; a request still queued at its deadline
+  is answered ``Error(timeout)`` and its memory freed, so ``requests == replies + errors +
+  rejected + expired + worker_lost + queued + in flight``;
 * a malformed message is counted (per peer) and answered with ``Error(protocol)``;
 * a late reply (its worker was purged but answered after all) is forwarded and counted; the
   client drops the duplicate by request id.
+
+Workers authenticate apart from clients: by CURVE key (the backend's ZAP allow-list) when keys
+are configured, and by the shared worker token in their ``Ready`` (compared in constant time)
+when one is configured; one of the two is required. A peer that has not registered cannot get
+an answer to a client: its answers are dropped and counted.
+
+Every refusal increments a counter (`metrics`) and is logged on stderr, one line each; beyond
+20 lines a second the rest are summed up in one line per second, so a flood cannot fill the
+disk. Services are forgotten once they hold no request and have no worker.
 """
 
 from __future__ import annotations
 
+import errno
+import heapq
+import hmac
 import os
 import signal
 import sys
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 
 import zmq
 
 from cluster.compute import protocol as p
-from cluster.compute.config import BrokerConfig
+from cluster.compute._zmqio import recv_frames, send_frames
+from cluster.compute.config import BrokerConfig, resolve_token
 from cluster.compute.security import (
     CurveAllowList,
     load_public_key,
@@ -38,18 +53,39 @@ from core.errors import ConfigError, ProtocolError
 __all__ = ["Broker", "run_broker"]
 
 _MAX_PEERS_TRACKED = 10_000
+_LATE_MEMORY = 100_000  # answers of purged workers that may still be forwarded
+_LOG_LINES_PER_SEC = 20
+
+_QUEUED, _IN_FLIGHT, _DONE = 0, 1, 2
 
 
 class _Job:
-    __slots__ = ("attempts", "client", "frames", "key", "request_id", "service")
+    __slots__ = (
+        "attempts",
+        "client",
+        "deadline",
+        "frames",
+        "key",
+        "nbytes",
+        "request_id",
+        "service",
+        "state",
+        "wait_secs",
+    )
 
-    def __init__(self, client: bytes, request_id: str, service: str, frames: list) -> None:
+    def __init__(
+        self, client: bytes, request_id: str, service, frames: list, nbytes: int, wait_secs: float
+    ) -> None:
         self.client = client
         self.request_id = request_id
         self.service = service
         self.frames = frames
         self.key = (client, request_id)
         self.attempts = 0
+        self.nbytes = nbytes
+        self.wait_secs = wait_secs  # longest wait in a queue, from arrival or re-queueing
+        self.deadline = time.monotonic() + wait_secs
+        self.state = _QUEUED
 
 
 class _Worker:
@@ -76,13 +112,17 @@ class _Worker:
 
 
 class _Service:
-    __slots__ = ("name", "queue", "ready", "workers")
+    __slots__ = ("held", "held_bytes", "name", "queue", "queued", "ready", "workers")
 
     def __init__(self, name: str) -> None:
         self.name = name
+        # may hold jobs that expired (state _DONE, frames dropped): skipped when dispatching
         self.queue: deque[_Job] = deque()
         self.ready: deque[_Worker] = deque()
         self.workers = 0
+        self.queued = 0  # live jobs in `queue`
+        self.held = 0  # requests queued or in flight
+        self.held_bytes = 0
 
 
 class Broker:
@@ -112,6 +152,21 @@ class Broker:
         self._stop = threading.Event()
         self._services: dict[str, _Service] = {}
         self._workers: dict[bytes, _Worker] = {}
+        self._held = 0
+        self._held_bytes = 0
+        self._expiry: list[tuple[float, int, _Job]] = []  # heap of queued jobs' deadlines
+        self._expiry_seq = 0
+        self._late: OrderedDict[tuple, None] = OrderedDict()
+        self._log_budget = _LOG_LINES_PER_SEC
+        self._log_suppressed = 0
+        self._log_window = 0.0
+        self._token = resolve_token(config.worker_token, config.worker_token_file, "BrokerConfig")
+        if self._token is None and config.curve_secret_key_file is None:
+            raise ConfigError(
+                "BrokerConfig: no worker authentication configured, expected worker_token_file "
+                "(a file holding a shared secret), the FLOTILLA_COMPUTE_TOKEN environment "
+                "variable or CURVE keys (curve_secret_key_file, allowed_worker_keys)"
+            )
         self._auth: CurveAllowList | None = None
         self.frontend: zmq.Socket | None = None
         self.backend: zmq.Socket | None = None
@@ -124,6 +179,10 @@ class Broker:
                 "replies",
                 "errors",
                 "rejected",
+                "rejected_service_full",
+                "rejected_broker_full",
+                "rejected_too_many_services",
+                "expired",
                 "worker_lost",
                 "retries",
                 "late_replies",
@@ -132,6 +191,10 @@ class Broker:
                 "undeliverable",
                 "workers_registered",
                 "workers_purged",
+                "workers_refused",
+                "unregistered_answers",
+                "unregistered_messages",
+                "services_forgotten",
             ),
             0,
         )
@@ -169,8 +232,20 @@ class Broker:
             self._auth = CurveAllowList(self._context, allowed)
             make_curve_server(self.frontend, secret, "frontend")
             make_curve_server(self.backend, secret, "backend")
-        self.frontend.bind(cfg.frontend)
-        self.backend.bind(cfg.backend)
+        for field, sock in (("frontend", self.frontend), ("backend", self.backend)):
+            address = getattr(cfg, field)
+            try:
+                sock.bind(address)
+            except zmq.ZMQError as err:
+                self.close()
+                reason = (
+                    "address already in use (is another broker running?)"
+                    if err.errno == errno.EADDRINUSE
+                    else err.strerror
+                )
+                raise ConfigError(
+                    f"BrokerConfig.{field}: cannot bind {address!r}: {reason}"
+                ) from None
         self.frontend_endpoint = self.frontend.last_endpoint.decode()
         self.backend_endpoint = self.backend.last_endpoint.decode()
         return self.frontend_endpoint, self.backend_endpoint
@@ -200,19 +275,32 @@ class Broker:
         frontend, backend = self.frontend, self.backend
         timeout_ms = max(1, int(self._interval * 1000 / 2))
         next_tick = 0.0
+        guard = self._guard
+        on_backend, on_frontend = self._on_backend, self._on_frontend
+        events_opt, pollin = int(zmq.EVENTS), int(zmq.POLLIN)
         while not self._stop.is_set():
             events = dict(poller.poll(timeout_ms))
             if events.get(backend):
-                for _ in range(1000):  # drain, bounded so the frontend gets its turn
-                    # EVENTS, not recv until zmq.Again: raising Again is costly per message
-                    if not backend.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                # the poll said readable: the first recv needs no EVENTS query (each costs a
+                # syscall); stop at the first "nothing more", bounded so the frontend gets its
+                # turn. EVENTS, not recv until zmq.Again: raising Again costs more.
+                for _ in range(1000):
+                    try:
+                        frames = recv_frames(backend)
+                    except zmq.Again:
                         break
-                    self._guard(self._on_backend, backend.recv_multipart(zmq.NOBLOCK, copy=False))
+                    guard(on_backend, frames)
+                    if not backend.getsockopt(events_opt) & pollin:
+                        break
             if events.get(frontend):
                 for _ in range(1000):
-                    if not frontend.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                    try:
+                        frames = recv_frames(frontend)
+                    except zmq.Again:
                         break
-                    self._guard(self._on_frontend, frontend.recv_multipart(zmq.NOBLOCK, copy=False))
+                    guard(on_frontend, frames)
+                    if not frontend.getsockopt(events_opt) & pollin:
+                        break
             now = time.monotonic()
             if now >= next_tick:
                 self._tick(now)
@@ -236,7 +324,8 @@ class Broker:
             message, array_frames = p.decode_message(frames[1:], self.config.max_message_bytes)
             kind = type(message)
             if kind is p.Request:
-                p.decode_arrays(message.arrays, array_frames)  # validates dtype/shape/size
+                if array_frames:
+                    p.decode_arrays(message.arrays, array_frames)  # validates dtype/shape/size
                 self._on_request(client, message, frames[1:])
             elif kind is p.Heartbeat:
                 self._send_client(
@@ -250,32 +339,125 @@ class Broker:
             self._protocol_error(client, err, self.frontend)
 
     def _on_request(self, client: bytes, message: p.Request, frames: list) -> None:
-        self.counters["requests"] += 1
-        service = self._services.get(message.service)
+        counters = self.counters
+        counters["requests"] += 1
+        cfg = self.config
+        name = message.service
+        service = self._services.get(name)
         if service is None:
-            if len(self._services) >= self.config.max_services:
-                self._reject(client, message.request_id, "rejected", "too many services")
+            if len(self._services) >= cfg.max_services:
+                self._refuse(
+                    client,
+                    message.request_id,
+                    "rejected_too_many_services",
+                    f"service {name!r} refused: {len(self._services)} services open, "
+                    f"max_services={cfg.max_services}",
+                )
                 return
-            service = self._services[message.service] = _Service(message.service)
-        if len(service.queue) >= self.config.max_queue:
-            self._reject(
+            service = self._services[name] = _Service(name)
+        nbytes = 0
+        for frame in frames:
+            nbytes += len(frame)
+        if service.held >= cfg.max_queue or service.held_bytes + nbytes > cfg.max_queue_bytes:
+            self._refuse(
                 client,
                 message.request_id,
-                "rejected",
-                f"service {message.service!r} queue full ({self.config.max_queue} requests)",
+                "rejected_service_full",
+                f"service {name!r} full: {service.held} requests / {service.held_bytes} bytes "
+                f"held, a request of {nbytes} bytes exceeds max_queue={cfg.max_queue} or "
+                f"max_queue_bytes={cfg.max_queue_bytes}",
             )
             return
-        service.queue.append(_Job(client, message.request_id, message.service, frames))
-        self._dispatch(service)
+        if (
+            self._held >= cfg.max_total_queue
+            or self._held_bytes + nbytes > cfg.max_total_queue_bytes
+        ):
+            self._refuse(
+                client,
+                message.request_id,
+                "rejected_broker_full",
+                f"broker full: {self._held} requests / {self._held_bytes} bytes held, a request "
+                f"of {nbytes} bytes for {name!r} exceeds max_total_queue={cfg.max_total_queue} "
+                f"or max_total_queue_bytes={cfg.max_total_queue_bytes}",
+            )
+            return
+        wait_ms = cfg.queue_timeout_ms
+        if 0 < message.timeout_ms < wait_ms:
+            wait_ms = message.timeout_ms
+        job = _Job(
+            client,
+            message.request_id,
+            service,
+            frames,
+            nbytes,
+            wait_ms / 1000.0,
+        )
+        service.held += 1
+        service.held_bytes += nbytes
+        self._held += 1
+        self._held_bytes += nbytes
+        if service.queued or not self._send_to_ready(service, job):
+            self._enqueue(service, job, front=False)
+            self._dispatch(service)
 
-    def _reject(self, client: bytes, request_id: str, kind: str, reason: str) -> None:
-        self.counters["rejected" if kind == "rejected" else kind] += 1
-        error = p.Error(p.PROTOCOL_VERSION, request_id, kind, reason)
+    def _enqueue(self, service: _Service, job: _Job, front: bool) -> None:
+        job.state = _QUEUED
+        service.queued += 1
+        if front:
+            service.queue.appendleft(job)
+        else:
+            service.queue.append(job)
+        self._expiry_seq += 1
+        heapq.heappush(self._expiry, (job.deadline, self._expiry_seq, job))
+
+    def _release(self, job: _Job) -> None:
+        """Forget a job's frames and its share of the caps (answered, expired or lost)."""
+        if job.state == _QUEUED:
+            job.service.queued -= 1
+        job.state = _DONE
+        job.frames = None
+        service = job.service
+        service.held -= 1
+        service.held_bytes -= job.nbytes
+        self._held -= 1
+        self._held_bytes -= job.nbytes
+
+    def _refuse(self, client: bytes, request_id: str, counter: str, reason: str) -> None:
+        """Answer ``Error(rejected)``; count it (in total and by `counter`) and log it."""
+        self.counters["rejected"] += 1
+        self.counters[counter] += 1
+        self._log(f"rejected request {request_id!r}: {reason}")
+        error = p.Error(p.PROTOCOL_VERSION, request_id, "rejected", reason[:4096])
         self._send_client(client, [p.encode(error)])
+
+    def _log(self, line: str) -> None:
+        """One stderr line per refusal, at most `_LOG_LINES_PER_SEC`; the rest are summed up."""
+        now = time.monotonic()
+        if now >= self._log_window:
+            self._flush_log(now)
+        if self._log_budget > 0:
+            self._log_budget -= 1
+            print(f"flotilla broker: {line}", file=sys.stderr, flush=True)
+        else:
+            self._log_suppressed += 1
+
+    def _flush_log(self, now: float) -> None:
+        if now < self._log_window:
+            return
+        if self._log_suppressed:
+            print(
+                f"flotilla broker: {self._log_suppressed} more refusals in the last second not "
+                f"shown one by one (see the counters in the broker's metrics)",
+                file=sys.stderr,
+                flush=True,
+            )
+        self._log_suppressed = 0
+        self._log_budget = _LOG_LINES_PER_SEC
+        self._log_window = now + 1.0
 
     def _send_client(self, client: bytes, frames: list) -> None:
         try:
-            self.frontend.send_multipart([client, *frames], zmq.NOBLOCK, copy=False)
+            send_frames(self.frontend, [client, *frames])
         except zmq.Again:
             self.counters["undeliverable"] += 1  # the client stopped reading: counted
         except zmq.ZMQError as err:
@@ -333,6 +515,7 @@ class Broker:
         if kind is p.Ready:
             self._on_ready(identity, message)
         elif worker is None:
+            self.counters["unregistered_messages"] += 1
             self._send_worker_raw(
                 identity, [p.encode(p.Disconnect(p.PROTOCOL_VERSION, "unknown worker, send Ready"))]
             )
@@ -354,43 +537,64 @@ class Broker:
         message, array_frames = p.decode_message(frames, self.config.max_message_bytes)
         kind = type(message)
         if kind is p.Reply:
-            p.decode_arrays(message.arrays, array_frames)
+            if array_frames:
+                p.decode_arrays(message.arrays, array_frames)
         elif kind is not p.Error:
             raise ProtocolError(
                 f"a worker answered with {message.__struct_config__.tag!r}, expected reply or error"
             )
-        job = worker.in_flight.pop((client, message.request_id), None) if worker else None
+        key = (client, message.request_id)
+        job = worker.in_flight.pop(key, None) if worker is not None else None
         if job is None:
-            self.counters["late_replies"] += 1
-        else:
-            self.counters["replies" if kind is p.Reply else "errors"] += 1
-        self._send_client(client, frames)
-        if worker is None:
-            self._send_worker_raw(
-                identity, [p.encode(p.Disconnect(p.PROTOCOL_VERSION, "unknown worker, send Ready"))]
-            )
+            # Only a request the broker gave this very peer may be answered late (its worker
+            # was purged meanwhile); anything else is forged or stale and never reaches a client.
+            if self._late.pop((identity, *key), 0) is None:
+                self.counters["late_replies"] += 1
+                self._send_client(client, frames)
+            else:
+                self.counters["unregistered_answers"] += 1
+                self._log(
+                    f"dropped an answer to request {message.request_id!r} from worker "
+                    f"{identity.hex()}: it was not sent that request"
+                )
+            if worker is None:
+                self._send_worker_raw(
+                    identity,
+                    [p.encode(p.Disconnect(p.PROTOCOL_VERSION, "unknown worker, send Ready"))],
+                )
             return
-        if job is not None:
-            worker.credit += 1
-            service = self._services[worker.service]
-            if worker.draining:
-                self._maybe_release(worker)
-            elif not worker.in_ready:
-                worker.in_ready = True
-                service.ready.append(worker)
+        self.counters["replies" if kind is p.Reply else "errors"] += 1
+        self._release(job)
+        self._send_client(client, frames)
+        worker.credit += 1
+        service = job.service
+        if worker.draining:
+            self._maybe_release(worker)
+        elif not worker.in_ready:
+            worker.in_ready = True
+            service.ready.append(worker)
+        if service.queued:
             self._dispatch(service)
 
     def _on_ready(self, identity: bytes, message: p.Ready) -> None:
+        if self._token is not None and not hmac.compare_digest(message.token.encode(), self._token):
+            self.counters["workers_refused"] += 1
+            self._log(
+                f"refused worker {identity.hex()} for service {message.service!r}: "
+                f"{'no' if not message.token else 'wrong'} worker token"
+            )
+            self._send_worker_raw(
+                identity,
+                [p.encode(p.Disconnect(p.PROTOCOL_VERSION, "refused: worker token mismatch"))],
+            )
+            return
         old = self._workers.get(identity)
         if old is not None:
             self._purge(old, "re-registered")
         service = self._services.get(message.service)
         if service is None:
-            if len(self._services) >= self.config.max_services:
-                self._send_worker_raw(
-                    identity, [p.encode(p.Disconnect(p.PROTOCOL_VERSION, "too many services"))]
-                )
-                return
+            # an authenticated worker's service is always accepted (max_services guards
+            # against clients)
             service = self._services[message.service] = _Service(message.service)
         worker = _Worker(
             identity, message.service, message.credit, time.monotonic() + self._liveness
@@ -409,7 +613,7 @@ class Broker:
 
     def _send_worker(self, identity: bytes, client: bytes, frames: list) -> bool:
         try:
-            self.backend.send_multipart([identity, client, *frames], zmq.NOBLOCK, copy=False)
+            send_frames(self.backend, [identity, client, *frames])
             return True
         except zmq.Again:
             return False
@@ -418,21 +622,22 @@ class Broker:
                 raise
             return False
 
-    def _dispatch(self, service: _Service) -> None:
-        queue, ready = service.queue, service.ready
-        while queue and ready:
+    def _send_to_ready(self, service: _Service, job: _Job) -> bool:
+        """Hand `job` to the next worker with credit; return False if there is none (the
+        caller queues it)."""
+        ready = service.ready
+        while ready:
             worker = ready[0]
             if worker.credit <= 0 or worker.draining or worker.identity not in self._workers:
                 ready.popleft()
                 worker.in_ready = False
                 continue
-            job = queue.popleft()
             if not self._send_worker(worker.identity, job.client, job.frames):
-                queue.appendleft(job)
                 ready.popleft()
                 worker.in_ready = False
                 self._purge(worker, "unreachable")
                 continue
+            job.state = _IN_FLIGHT
             worker.in_flight[job.key] = job
             worker.credit -= 1
             if worker.credit == 0:
@@ -440,6 +645,47 @@ class Broker:
                 worker.in_ready = False
             else:
                 ready.rotate(-1)
+            return True
+        return False
+
+    def _dispatch(self, service: _Service) -> None:
+        queue = service.queue
+        now = None
+        while queue and service.ready:
+            job = queue[0]
+            if job.state != _QUEUED:  # expired while queued
+                queue.popleft()
+                continue
+            if now is None:
+                now = time.monotonic()
+            if now > job.deadline:
+                queue.popleft()
+                self._expire(job)
+                continue
+            queue.popleft()
+            service.queued -= 1
+            job.state = _IN_FLIGHT
+            if not self._send_to_ready(service, job):
+                job.state = _QUEUED
+                service.queued += 1
+                queue.appendleft(job)
+                return
+
+    def _expire(self, job: _Job) -> None:
+        self.counters["expired"] += 1
+        self._log(
+            f"request {job.request_id!r} for {job.service.name!r} expired in the queue "
+            f"(no worker took it in time)"
+        )
+        client, request_id = job.client, job.request_id
+        self._release(job)
+        error = p.Error(
+            p.PROTOCOL_VERSION,
+            request_id,
+            "timeout",
+            f"no worker of service {job.service.name!r} took the request before its deadline",
+        )
+        self._send_client(client, [p.encode(error)])
 
     def _maybe_release(self, worker: _Worker) -> None:
         """Let a draining worker go once its in-flight requests are answered."""
@@ -459,10 +705,13 @@ class Broker:
         self._remove(worker)
         self.counters["workers_purged"] += 1
         service = self._services[worker.service]
+        late = self._late
         for job in reversed(list(worker.in_flight.values())):
+            late[(worker.identity, *job.key)] = None
             job.attempts += 1
             if job.attempts > self.config.max_retries:
                 self.counters["worker_lost"] += 1
+                self._release(job)
                 error = p.Error(
                     p.PROTOCOL_VERSION,
                     job.request_id,
@@ -473,7 +722,10 @@ class Broker:
                 self._send_client(job.client, [p.encode(error)])
             else:
                 self.counters["retries"] += 1
-                service.queue.appendleft(job)
+                job.deadline = time.monotonic() + job.wait_secs
+                self._enqueue(service, job, front=True)
+        while len(late) > _LATE_MEMORY:
+            late.popitem(last=False)
         worker.in_flight.clear()
         self._dispatch(service)
 
@@ -488,6 +740,19 @@ class Broker:
                     heartbeat = p.encode(p.Heartbeat(p.PROTOCOL_VERSION, self.broker_id))
                 self._send_worker_raw(worker.identity, [heartbeat])
                 worker.next_heartbeat = now + self._interval
+        expiry = self._expiry
+        while expiry and expiry[0][0] < now:
+            job = heapq.heappop(expiry)[2]
+            if job.state == _QUEUED:
+                self._expire(job)
+        # compact queues full of expired entries, then forget idle services without workers
+        for name in [n for n, s in self._services.items() if not s.workers and not s.held]:
+            del self._services[name]
+            self.counters["services_forgotten"] += 1
+        for service in self._services.values():
+            if len(service.queue) > 2 * service.queued + 64:
+                service.queue = deque(j for j in service.queue if j.state == _QUEUED)
+        self._flush_log(now)
 
     # -- metrics ---------------------------------------------------------------------------
 
@@ -498,7 +763,8 @@ class Broker:
             in_flight[worker.service] = in_flight.get(worker.service, 0) + len(worker.in_flight)
         services = {
             name: {
-                "queue_depth": len(s.queue),
+                "queue_depth": s.queued,
+                "held_bytes": s.held_bytes,
                 "in_flight": in_flight.get(name, 0),
                 "workers": s.workers,
             }
@@ -506,24 +772,37 @@ class Broker:
         }
         counters = dict(self.counters)
         counters["workers"] = len(self._workers)
+        counters["held"] = self._held
+        counters["held_bytes"] = self._held_bytes
         if self._auth is not None:
             counters["curve_denied"] = self._auth.denied
         return p.Metrics(p.PROTOCOL_VERSION, counters, services, dict(self.protocol_errors_by_peer))
 
 
-def run_broker(config: BrokerConfig, ready_file: str | None = None) -> None:
-    """Run a broker in this process until SIGTERM/SIGINT (the CLI and local clusters).
+def run_broker(config: BrokerConfig, ready_file: str | None = None) -> bool:
+    """Run a broker in this process until SIGTERM/SIGINT (the CLI); return whether it was
+    SIGINT (Ctrl-C).
 
     Parameters
     ----------
     ready_file : str, optional
         Written with ``"<frontend> <backend>"`` once bound (for supervisors and tests).
+
+    Raises
+    ------
+    ConfigError
+        If an endpoint cannot be bound (one line naming it, e.g. a port in use).
     """
     broker = Broker(config)
     broker.bind()
-    previous = {
-        sig: signal.signal(sig, lambda *_: broker.stop()) for sig in (signal.SIGTERM, signal.SIGINT)
-    }
+    interrupted = []
+
+    def on_signal(signum, _frame):
+        if signum == signal.SIGINT:
+            interrupted.append(signum)
+        broker.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if ready_file:
             tmp = f"{ready_file}.tmp"
@@ -535,3 +814,4 @@ def run_broker(config: BrokerConfig, ready_file: str | None = None) -> None:
         broker.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    return bool(interrupted)

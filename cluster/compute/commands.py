@@ -2,14 +2,21 @@
 
 ``flotilla cluster compute up CONFIG`` starts a broker and the configured worker processes for
 local use, restarts a worker that crashes (1 s back-off) and stops them all, workers first
-(drained), on SIGTERM/SIGINT. The full cluster supervisor is the launcher's job.
+(drained), on SIGTERM/SIGINT. The children die with it, even on ``kill -9`` (see
+`cluster.compute.child`). Without CURVE keys or a configured worker token it makes a random
+token for its own broker and workers. The full cluster supervisor is the launcher's job.
+
+Ctrl-C (SIGINT) stops every compute command cleanly, prints one line and exits 130.
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import os
+import secrets
+import selectors
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -53,6 +60,10 @@ def register(commands) -> None:
     worker.add_argument("--liveness", type=int, default=3, help="heartbeats missed = dead")
     worker.add_argument("--curve-secret-key-file", help="this worker's .key_secret file")
     worker.add_argument("--broker-public-key", help="the broker's public key (text or file)")
+    worker.add_argument(
+        "--token-file",
+        help="file holding the broker's worker token (default: $FLOTILLA_COMPUTE_TOKEN)",
+    )
     worker.set_defaults(func=_worker_command)
 
     keys = commands.add_parser(
@@ -105,9 +116,18 @@ def register(commands) -> None:
     broker.add_argument("--heartbeat-ms", type=int, help="heartbeat interval")
     broker.add_argument("--liveness", type=int, help="heartbeats missed = worker dead")
     broker.add_argument("--max-retries", type=int, help="re-queues after worker deaths")
-    broker.add_argument("--max-queue", type=int, help="requests queued per service")
+    broker.add_argument("--max-queue", type=int, help="requests held per service")
+    broker.add_argument("--max-queue-bytes", type=int, help="bytes held per service")
+    broker.add_argument("--max-total-queue", type=int, help="requests held in total")
+    broker.add_argument("--max-total-queue-bytes", type=int, help="bytes held in total")
+    broker.add_argument("--queue-timeout-ms", type=int, help="longest wait for a worker")
+    broker.add_argument("--max-services", type=int, help="services clients may open")
     broker.add_argument("--hwm", type=int, help="socket high-water mark (messages)")
     broker.add_argument("--max-message-bytes", type=int, help="larger messages are refused")
+    broker.add_argument(
+        "--worker-token-file",
+        help="file holding the workers' shared token (default: $FLOTILLA_COMPUTE_TOKEN)",
+    )
     broker.add_argument("--ready-file", help="write the endpoints here once bound")
     broker.set_defaults(func=_broker_command)
 
@@ -137,6 +157,7 @@ def _worker_command(args: argparse.Namespace) -> int:
         heartbeat_liveness=args.liveness,
         curve_secret_key_file=args.curve_secret_key_file,
         broker_public_key=args.broker_public_key,
+        token_file=args.token_file,
     )
     from core.common.compute import load_handler
 
@@ -169,12 +190,20 @@ def _broker_command(args: argparse.Namespace) -> int:
         "heartbeat_liveness": args.liveness,
         "max_retries": args.max_retries,
         "max_queue": args.max_queue,
+        "max_queue_bytes": args.max_queue_bytes,
+        "max_total_queue": args.max_total_queue,
+        "max_total_queue_bytes": args.max_total_queue_bytes,
+        "queue_timeout_ms": args.queue_timeout_ms,
+        "max_services": args.max_services,
         "hwm": args.hwm,
         "max_message_bytes": args.max_message_bytes,
+        "worker_token_file": args.worker_token_file,
     }
     fields = msgspec.structs.asdict(base)
     fields.update({k: v for k, v in overrides.items() if v is not None})
-    run_broker(_convert(BrokerConfig, **fields), args.ready_file)
+    if run_broker(_convert(BrokerConfig, **fields), args.ready_file):
+        print("flotilla cluster compute broker: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 
@@ -184,96 +213,137 @@ def _up_command(args: argparse.Namespace) -> int:
     return run_cluster(load_cluster_config(args.config), args.ready_file)
 
 
-def _broker_main(config, ready_file) -> None:
-    from cluster.compute.broker import run_broker
+def _wait_ready(broker: subprocess.Popen, stop: threading.Event) -> tuple[str, str] | str:
+    """Return the broker child's endpoints, or the one-line reason it did not bind."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(broker.stdout, selectors.EVENT_READ)
+        while not stop.is_set():
+            if not selector.select(0.2):
+                continue
+            line = broker.stdout.readline().decode().strip()
+            if line.startswith("ready "):
+                fe, be = line.split()[1:3]
+                return fe, be
+            if line.startswith("error "):
+                return line[len("error ") :]
+            broker.wait(10)
+            return f"the broker exited ({broker.returncode}) before binding its endpoints"
+    return "interrupted"
 
-    run_broker(config, ready_file)
 
-
-def _worker_main(config) -> None:
-    from cluster.compute.worker import run_worker
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent sends SIGTERM
-    run_worker(config)
+def _stop(procs: list, timeout: float) -> None:
+    """SIGTERM `procs`, wait up to `timeout` s for all, SIGKILL the rest."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def run_cluster(config, ready_file: str | None = None) -> int:
-    """Run a broker and `config`'s workers as processes until SIGTERM/SIGINT; return 0 if
-    everything stopped cleanly."""
-    import os
+    """Run a broker and `config`'s workers as child processes until SIGTERM/SIGINT.
 
-    from cluster.compute.config import WorkerConfig
+    Returns
+    -------
+    int
+        0 if everything stopped cleanly, 130 after Ctrl-C (one line printed), 1 otherwise (one
+        line printed, e.g. the broker's port is in use).
+    """
+    import msgspec
+
+    from cluster.compute.child import spawn
+    from cluster.compute.config import WorkerConfig, resolve_token
     from core.common.compute import load_handler
 
     for group in config.workers:
         load_handler(group.handler)
-    context = multiprocessing.get_context("spawn")
-    stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
-    }
-    broker_ready = ready_file or None
-    broker = context.Process(target=_broker_main, args=(config.broker, broker_ready))
-    broker.start()
-    backend = config.broker.backend
-    if broker_ready:
-        deadline = time.monotonic() + 10
-        while not os.path.exists(broker_ready) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if os.path.exists(broker_ready):
-            backend = open(broker_ready).read().split()[1]
-    specs = []
-    for group in config.workers:
-        worker_config = WorkerConfig(
-            broker=backend,
-            service=group.service,
-            handler=group.handler,
-            credit=group.credit,
-            heartbeat_interval_ms=config.broker.heartbeat_interval_ms,
-            heartbeat_liveness=config.broker.heartbeat_liveness,
-            curve_secret_key_file=group.curve_secret_key_file,
-            broker_public_key=group.broker_public_key,
+    broker_config = config.broker
+    token = resolve_token(
+        broker_config.worker_token, broker_config.worker_token_file, "BrokerConfig"
+    )
+    if token is None and broker_config.curve_secret_key_file is None:
+        # a private secret between this process's broker and workers (never on argv)
+        token = secrets.token_hex(16).encode()
+    if token is not None:
+        broker_config = msgspec.structs.replace(
+            broker_config, worker_token=token.decode(), worker_token_file=None
         )
-        specs.extend([worker_config] * group.count)
-    workers = [context.Process(target=_worker_main, args=(spec,)) for spec in specs]
-    for worker in workers:
-        worker.start()
-    restarts = 0
+    stop = threading.Event()
+    interrupted = threading.Event()
+
+    def on_signal(signum, _frame):
+        if signum == signal.SIGINT:
+            interrupted.set()
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    broker = None
+    workers: list = []
+    failure = None
     try:
-        while not stop.wait(0.2):
-            if not broker.is_alive():
-                print(
-                    f"flotilla cluster compute: broker exited ({broker.exitcode})", file=sys.stderr
+        broker = spawn("broker", broker_config, stdout=subprocess.PIPE)
+        ready = _wait_ready(broker, stop)
+        if isinstance(ready, str):
+            if not stop.is_set():
+                failure = ready
+        else:
+            if ready_file:
+                tmp = f"{ready_file}.tmp"
+                with open(tmp, "w") as handle:
+                    handle.write(f"{ready[0]} {ready[1]}\n")
+                os.replace(tmp, ready_file)
+            specs = []
+            for group in config.workers:
+                worker_config = WorkerConfig(
+                    broker=ready[1],
+                    service=group.service,
+                    handler=group.handler,
+                    credit=group.credit,
+                    heartbeat_interval_ms=broker_config.heartbeat_interval_ms,
+                    heartbeat_liveness=broker_config.heartbeat_liveness,
+                    curve_secret_key_file=group.curve_secret_key_file,
+                    broker_public_key=group.broker_public_key,
+                    token=token.decode() if token is not None else None,
                 )
-                stop.set()
-                break
-            for i, worker in enumerate(workers):
-                if not worker.is_alive():
-                    restarts += 1
-                    print(
-                        f"flotilla cluster compute: worker {i} ({specs[i].service}) exited "
-                        f"({worker.exitcode}); restarting",
-                        file=sys.stderr,
-                    )
-                    time.sleep(1.0)
-                    workers[i] = context.Process(target=_worker_main, args=(specs[i],))
-                    workers[i].start()
+                specs.extend([worker_config] * group.count)
+            workers = [spawn("worker", spec) for spec in specs]
+            restart_at = [0.0] * len(workers)
+            while not stop.wait(0.2):
+                if broker.poll() is not None:
+                    failure = f"the broker exited ({broker.returncode})"
+                    break
+                now = time.monotonic()
+                for i, worker in enumerate(workers):
+                    if worker.poll() is None:
+                        continue
+                    if not restart_at[i]:
+                        restart_at[i] = now + 1.0  # back-off, without blocking the others
+                        print(
+                            f"flotilla cluster compute: worker {i} ({specs[i].service}) exited "
+                            f"({worker.returncode}); restarting in 1 s",
+                            file=sys.stderr,
+                        )
+                    elif now >= restart_at[i]:
+                        restart_at[i] = 0.0
+                        workers[i] = spawn("worker", specs[i])
     finally:
-        for worker in workers:
-            if worker.is_alive():
-                os.kill(worker.pid, signal.SIGTERM)
-        for worker in workers:
-            worker.join(15)
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
-        if broker.is_alive():
-            os.kill(broker.pid, signal.SIGTERM)
-        broker.join(10)
-        if broker.is_alive():
-            broker.kill()
-            broker.join()
+        _stop(workers, 15)
+        if broker is not None:
+            _stop([broker], 10)
+            if broker.stdout is not None:
+                broker.stdout.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    clean = broker.exitcode == 0 and all(w.exitcode == 0 for w in workers)
+    if interrupted.is_set():
+        print("flotilla cluster compute: interrupted", file=sys.stderr)
+        return 130
+    if failure is not None:
+        print(f"flotilla cluster compute: error: {failure}", file=sys.stderr)
+        return 1
+    clean = broker.returncode == 0 and all(w.returncode == 0 for w in workers)
     return 0 if clean else 1

@@ -14,14 +14,50 @@ from core.errors import ConfigError
 from node.config import NodeConfig
 
 __all__ = [
+    "TOKEN_ENV",
     "BrokerConfig",
     "ComputeClusterConfig",
     "WorkerConfig",
     "WorkerGroupConfig",
     "load_cluster_config",
+    "resolve_token",
 ]
 
 PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
+
+#: The environment variable holding the shared worker token when no config field sets it.
+TOKEN_ENV = "FLOTILLA_COMPUTE_TOKEN"
+MiB = 1024 * 1024
+
+
+def resolve_token(token: str | None, token_file: str | None, where: str) -> bytes | None:
+    """Return the worker token of a config: the field, else the file, else ``$FLOTILLA_COMPUTE_TOKEN``.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read or the token is shorter than 16 characters.
+    """
+    import os
+
+    source = f"{where}.token"
+    if token is None and token_file is not None:
+        source = f"{where}.token_file {token_file!r}"
+        try:
+            token = Path(token_file).read_text().strip()
+        except OSError as err:
+            raise ConfigError(f"{source}: cannot read the token file ({err.strerror})") from err
+    if token is None:
+        token = os.environ.get(TOKEN_ENV) or None
+        source = f"${TOKEN_ENV}"
+    if token is None:
+        return None
+    if len(token) < 16:
+        raise ConfigError(
+            f"{source}: worker token of {len(token)} characters, expected at least 16 (e.g. "
+            f"`python -c 'import secrets; print(secrets.token_hex(16))'`)"
+        )
+    return token.encode()
 
 
 class BrokerConfig(NodeConfig, frozen=True, kw_only=True):
@@ -40,17 +76,29 @@ class BrokerConfig(NodeConfig, frozen=True, kw_only=True):
     max_retries : int, default 2
         How many times a request whose worker died is re-queued before the client gets
         ``Error(worker_lost)``.
-    max_queue : int, default 10000
-        Requests waiting per service; beyond it a request is rejected (backpressure).
+    max_queue, max_queue_bytes : int, default 1000, 64 MiB
+        Requests (and their bytes) a service may hold, queued or in flight; beyond either a
+        request is answered ``Error(rejected)`` (backpressure).
+    max_total_queue, max_total_queue_bytes : int, default 10000, 256 MiB
+        The same caps over all services together.
+    queue_timeout_ms : int, default 60000
+        Longest a request waits in a queue for a worker (a request's own ``timeout_ms`` may be
+        shorter); then it is answered ``Error(timeout)`` and its memory freed.
     hwm : int, default 1000
         ZeroMQ high-water mark (messages per peer) of both sockets, except answers to clients.
     client_sndhwm : int, default 100000
         High-water mark of answers queued towards one client: larger, since every request is
         answered (a rejection too) and a client reads its answers in bursts.
-    max_message_bytes : int, default 256 MiB
-        Larger messages are protocol errors.
+    max_message_bytes : int, default 64 MiB
+        Larger messages are protocol errors (at most `max_queue_bytes`).
     max_services : int, default 1024
-        Distinct service names accepted (a guard against hostile clients).
+        Distinct service names clients may have open at once (a guard against hostile
+        clients); a service is forgotten when it holds no request and has no worker. Workers'
+        services are always accepted.
+    worker_token, worker_token_file : str, optional
+        The shared secret a worker must present in its ``Ready`` (the token itself, or a file
+        holding it); else ``$FLOTILLA_COMPUTE_TOKEN``. Without CURVE keys a token is required,
+        so an unknown process cannot register as a worker.
     curve_secret_key_file : str, optional
         The broker's ``.key_secret`` file (``flotilla keys``); required to bind non-loopback.
     allowed_client_keys, allowed_worker_keys : list[str]
@@ -63,11 +111,17 @@ class BrokerConfig(NodeConfig, frozen=True, kw_only=True):
     heartbeat_interval_ms: PositiveInt = 1000
     heartbeat_liveness: PositiveInt = 3
     max_retries: Annotated[int, msgspec.Meta(ge=0)] = 2
-    max_queue: PositiveInt = 10_000
+    max_queue: PositiveInt = 1000
+    max_queue_bytes: PositiveInt = 64 * MiB
+    max_total_queue: PositiveInt = 10_000
+    max_total_queue_bytes: PositiveInt = 256 * MiB
+    queue_timeout_ms: PositiveInt = 60_000
     hwm: PositiveInt = 1000
     client_sndhwm: PositiveInt = 100_000
-    max_message_bytes: PositiveInt = 256 * 1024 * 1024
+    max_message_bytes: PositiveInt = 64 * MiB
     max_services: PositiveInt = 1024
+    worker_token: str | None = None
+    worker_token_file: str | None = None
     curve_secret_key_file: str | None = None
     allowed_client_keys: list[str] = []
     allowed_worker_keys: list[str] = []
@@ -87,6 +141,16 @@ class BrokerConfig(NodeConfig, frozen=True, kw_only=True):
                     f"BrokerConfig.{field}: binding {address!r} (not loopback) without CURVE "
                     f"keys is refused; set curve_secret_key_file (generate one with "
                     f"`flotilla keys`) and allowed_client_keys/allowed_worker_keys"
+                )
+        for small, large in (
+            ("max_queue", "max_total_queue"),
+            ("max_message_bytes", "max_queue_bytes"),
+            ("max_queue_bytes", "max_total_queue_bytes"),
+        ):
+            if getattr(self, small) > getattr(self, large):
+                raise ConfigError(
+                    f"BrokerConfig.{small}: {getattr(self, small)} exceeds {large}="
+                    f"{getattr(self, large)}, expected {small} <= {large}"
                 )
         if self.curve_secret_key_file is not None:
             for field in ("allowed_client_keys", "allowed_worker_keys"):
@@ -119,6 +183,8 @@ class WorkerConfig(NodeConfig, frozen=True, kw_only=True):
         The worker's own ``.key_secret`` file.
     broker_public_key : str, optional
         The broker's public key (Z85 text or key file); with `curve_secret_key_file`.
+    token, token_file : str, optional
+        The broker's worker token (or a file holding it); else ``$FLOTILLA_COMPUTE_TOKEN``.
     """
 
     broker: str = "tcp://127.0.0.1:5556"
@@ -130,6 +196,8 @@ class WorkerConfig(NodeConfig, frozen=True, kw_only=True):
     drain_timeout_ms: PositiveInt = 10_000
     curve_secret_key_file: str | None = None
     broker_public_key: str | None = None
+    token: str | None = None
+    token_file: str | None = None
 
     def __post_init__(self) -> None:
         if (self.curve_secret_key_file is None) != (self.broker_public_key is None):

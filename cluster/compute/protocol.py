@@ -75,12 +75,14 @@ class Message(msgspec.Struct, frozen=True, tag_field="kind", array_like=True):
 
 
 class Request(Message, frozen=True, tag="request"):
-    """Run `service` on `payload` (msgpack bytes) and `arrays`."""
+    """Run `service` on `payload` (msgpack bytes) and `arrays`; `timeout_ms` > 0 is how long
+    the request may wait in the broker's queue (0: the broker's own bound)."""
 
     request_id: RequestId
     service: ServiceName
     payload: bytes
     arrays: Annotated[list[ArrayMeta], msgspec.Meta(max_length=MAX_ARRAYS)] = []
+    timeout_ms: Annotated[int, msgspec.Meta(ge=0, le=2**40)] = 0
 
 
 class Reply(Message, frozen=True, tag="reply"):
@@ -106,10 +108,12 @@ class Heartbeat(Message, frozen=True, tag="heartbeat"):
 
 
 class Ready(Message, frozen=True, tag="ready"):
-    """A worker serves `service` and accepts `credit` requests at a time."""
+    """A worker serves `service` and accepts `credit` requests at a time; `token` is the
+    cluster's shared worker secret (empty when the broker authenticates workers by CURVE)."""
 
     service: ServiceName
     credit: Annotated[int, msgspec.Meta(ge=1, le=1024)] = 1
+    token: Annotated[str, msgspec.Meta(max_length=1024)] = ""
 
 
 class Disconnect(Message, frozen=True, tag="disconnect"):

@@ -9,13 +9,18 @@ The worker heartbeats the broker and reconnects (with a fresh socket, so nothing
 re-sent) after ``heartbeat_liveness`` intervals of broker silence. On SIGTERM it drains: it
 tells the broker to send no more, answers what it holds, and exits when the broker releases it
 (or after ``drain_timeout_ms``).
+
+The worker presents the cluster's worker token in its ``Ready`` (`WorkerConfig.token`,
+``token_file`` or ``$FLOTILLA_COMPUTE_TOKEN``). A broker that refuses it (``Disconnect`` with
+a reason starting ``"refused"``) ends the worker with a `ConfigError` naming the reason; other
+re-registration requests are answered at most once per heartbeat interval, never in a loop.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -23,10 +28,11 @@ import time
 import zmq
 
 from cluster.compute import protocol as p
-from cluster.compute.config import WorkerConfig
+from cluster.compute._zmqio import recv_frames, send_frames
+from cluster.compute.config import WorkerConfig, resolve_token
 from cluster.compute.security import load_public_key, load_secret_key, make_curve_client
 from core.common.compute import invoke_handler, load_handler
-from core.errors import ProtocolError
+from core.errors import ConfigError, ProtocolError
 
 __all__ = ["Worker", "run_worker", "run_workers"]
 
@@ -57,6 +63,9 @@ class Worker:
             )
             server = load_public_key(config.broker_public_key, "WorkerConfig.broker_public_key")
             self._curve = (public, secret, server)
+        token = resolve_token(config.token, config.token_file, "WorkerConfig")
+        self._token = token.decode() if token is not None else ""
+        self._next_ready = 0.0
         self.socket: zmq.Socket | None = None
         self.executed = 0
         self.handler_errors = 0
@@ -79,7 +88,15 @@ class Worker:
             make_curve_client(sock, *self._curve)
         sock.connect(self.config.broker)
         self.socket = sock
-        self._send_control(p.Ready(p.PROTOCOL_VERSION, self.config.service, self.config.credit))
+        self._poller = zmq.Poller()
+        self._poller.register(sock, zmq.POLLIN)
+        self._send_ready()
+
+    def _send_ready(self) -> None:
+        self._next_ready = time.monotonic() + self._interval
+        self._send_control(
+            p.Ready(p.PROTOCOL_VERSION, self.config.service, self.config.credit, self._token)
+        )
 
     def _send_control(self, message) -> None:
         try:
@@ -126,12 +143,20 @@ class Worker:
             if self._stop.is_set() and drain_deadline is None:
                 drain_deadline = time.monotonic() + self.config.drain_timeout_ms / 1000.0
                 self._send_control(p.Disconnect(p.PROTOCOL_VERSION, "draining"))
-            if self.socket.poll(timeout_ms):
-                while self.socket.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-                    frames = self.socket.recv_multipart(zmq.NOBLOCK, copy=False)
+            # a poller kept for the socket's life (Socket.poll builds one per call); the poll
+            # said readable, so no EVENTS query (a syscall each) before the first recv
+            sock = self.socket
+            if self._poller.poll(timeout_ms):
+                while True:
+                    try:
+                        frames = recv_frames(sock)
+                    except zmq.Again:
+                        break
                     broker_expiry = time.monotonic() + self._liveness
                     if self._on_message(frames) and drain_deadline is not None:
                         return
+                    if sock is not self.socket or not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                        break
             now = time.monotonic()
             if drain_deadline is not None and now > drain_deadline:
                 return
@@ -157,7 +182,14 @@ class Worker:
         elif kind is p.Disconnect:
             if self._stop.is_set():
                 return True
-            self._send_control(p.Ready(p.PROTOCOL_VERSION, self.config.service, self.config.credit))
+            if message.reason.startswith("refused"):
+                raise ConfigError(
+                    f"the broker at {self.config.broker} refused this worker "
+                    f"({message.reason}); check WorkerConfig.token / token_file / "
+                    f"$FLOTILLA_COMPUTE_TOKEN or the CURVE keys"
+                )
+            if time.monotonic() >= self._next_ready:  # never a Ready storm
+                self._send_ready()
         elif kind is p.Heartbeat or kind is p.Error:
             pass
         else:
@@ -184,7 +216,7 @@ class Worker:
                 metas, buffers = p.array_frames(out_arrays)
                 reply = p.Reply(p.PROTOCOL_VERSION, message.request_id, payload, metas)
                 answer = [p.encode(reply), *buffers]
-        self.socket.send_multipart([client, *answer], copy=len(answer) == 1)
+        send_frames(self.socket, [client, *answer], 0)
 
     def close(self) -> None:
         if self.socket is not None:
@@ -192,55 +224,74 @@ class Worker:
             self.socket = None
 
 
-def run_worker(config: WorkerConfig) -> None:
-    """Run one worker in this process until drained after SIGTERM/SIGINT."""
+def run_worker(config: WorkerConfig) -> bool:
+    """Run one worker in this process until drained after SIGTERM/SIGINT; return whether it
+    was SIGINT (Ctrl-C)."""
     worker = Worker(config)
-    previous = {
-        sig: signal.signal(sig, lambda *_: worker.stop()) for sig in (signal.SIGTERM, signal.SIGINT)
-    }
+    interrupted = []
+
+    def on_signal(signum, _frame):
+        if signum == signal.SIGINT:
+            interrupted.append(signum)
+        worker.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         worker.run()
     finally:
         worker.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def _child(config: WorkerConfig) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent forwards SIGTERM
-    run_worker(config)
+    return bool(interrupted)
 
 
 def run_workers(config: WorkerConfig, concurrency: int) -> int:
-    """Run `concurrency` worker processes; forward SIGTERM/SIGINT to them; return 0 when all
-    exited cleanly (1 otherwise)."""
+    """Run `concurrency` workers (child processes when more than one, which die with this
+    one); SIGTERM/SIGINT drain them all. Return 0 when all exited cleanly, 130 after Ctrl-C
+    (one line on stderr), 1 otherwise."""
+    from cluster.compute.child import spawn
+
     if concurrency == 1:
-        run_worker(config)
+        if run_worker(config):
+            print("flotilla worker: interrupted", file=sys.stderr)
+            return 130
         return 0
     load_handler(config.handler)  # fail here, once, on a bad handler
-    context = multiprocessing.get_context("spawn")
-    children = [
-        context.Process(target=_child, args=(config,), daemon=False) for _ in range(concurrency)
-    ]
-    for child in children:
-        child.start()
     stopping = threading.Event()
+    interrupted = threading.Event()
+    children: list = []
 
-    def forward(*_):
+    def forward(signum, _frame):
+        if signum == signal.SIGINT:
+            interrupted.set()
         stopping.set()
         for child in children:
-            if child.is_alive():
-                os.kill(child.pid, signal.SIGTERM)
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
+        for _ in range(concurrency):
+            if stopping.is_set():
+                break
+            children.append(spawn("worker", config))
         for child in children:
-            while child.is_alive():
-                child.join(0.2)
+            while child.poll() is None:
+                try:
+                    child.wait(0.2)
+                except subprocess.TimeoutExpired:
+                    pass
     finally:
+        for child in children:  # only reached early on an error: do not leave them behind
+            if child.poll() is None:
+                child.kill()
+                child.wait()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-    codes = [child.exitcode for child in children]
+    if interrupted.is_set():
+        print("flotilla worker: interrupted", file=sys.stderr)
+        return 130
+    codes = [child.returncode for child in children]
     if any(code != 0 for code in codes):
         print(f"flotilla worker: worker exit codes {codes}", file=sys.stderr)
         return 1

@@ -25,6 +25,7 @@ import zmq  # noqa: E402
 from tests.benchmarks._machine import header  # noqa: E402
 
 PAYLOAD = b"x" * 64
+TOKEN = "bench-token-0123456789abcdef"  # workers authenticate as in production
 MB = np.random.default_rng(1).integers(0, 255, 1 << 20, dtype=np.uint8)
 
 
@@ -56,7 +57,9 @@ def _pair_echo(endpoint):
 def _broker(frontend, backend):
     from cluster.compute import Broker, BrokerConfig
 
-    broker = Broker(BrokerConfig(frontend=frontend, backend=backend, hwm=100_000))
+    broker = Broker(
+        BrokerConfig(frontend=frontend, backend=backend, hwm=100_000, worker_token=TOKEN)
+    )
     broker.bind()
     broker.run()
 
@@ -66,7 +69,11 @@ def _worker(backend, credit):
 
     Worker(
         WorkerConfig(
-            broker=backend, service="echo", handler="cluster.compute.handlers:echo", credit=credit
+            broker=backend,
+            service="echo",
+            handler="cluster.compute.handlers:echo",
+            credit=credit,
+            token=TOKEN,
         )
     ).run()
 

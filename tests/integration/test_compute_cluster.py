@@ -22,7 +22,7 @@ import zmq
 from cluster.compute import BrokerConfig, ZmqComputeBackend
 from cluster.compute import protocol as p
 from core.errors import ConfigError
-from tests.kit.compute import Processes, eventually, wait_workers
+from tests.kit.compute import HEARTBEAT_MS, LIVENESS, Processes, eventually, wait_workers
 
 SQUARE = "tests.kit.compute_handlers:square"
 ENC = msgspec.msgpack.encode
@@ -487,6 +487,20 @@ def test_compute_curve_unknown_client_key_gets_nothing_processed(procs, tmp_path
     assert metrics.counters["curve_denied"] >= 1
     ran = executions(log_dir)
     assert list(ran) == [1] and len(ran[1]) == 1  # nothing of the intruder's ran
+    # a client's key is not a worker's: the backend's allow-list is its own
+    denied = node.metrics().counters["curve_denied"]
+    procs.worker(
+        be,
+        "square",
+        SQUARE,
+        "--curve-secret-key-file",
+        f"{keys}/node.key_secret",
+        "--broker-public-key",
+        f"{keys}/broker.key",
+    )
+    eventually(lambda: node.metrics().counters["curve_denied"] > denied, 20)
+    assert node.metrics().services["square"]["workers"] == 1
+    assert node.metrics().counters["workers_registered"] == 1
 
 
 # -- graceful drain and the CLI ------------------------------------------------------------
@@ -542,3 +556,387 @@ def test_compute_cli_keys_writes_a_pair_and_refuses_to_overwrite(procs, tmp_path
     again = procs.flotilla("keys", "--dir", str(tmp_path), "node")
     assert again.wait(20) == 1
     assert "exists" in Path(again.log_path).read_text()
+
+
+# -- caps, expiry, idle services (issue 11.7) ------------------------------------------------
+
+
+def _raw_client(endpoint: str, identity: bytes) -> zmq.Socket:
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.identity = identity
+    sock.linger = 0
+    sock.rcvtimeo = 20_000  # a dead broker fails the test instead of hanging it
+    sock.connect(endpoint)
+    return sock
+
+
+def _until_heartbeat(sock: zmq.Socket) -> list:
+    """Send a heartbeat and return every message the broker sent before its answer (the
+    broker answers one peer in order, so nothing decided earlier can arrive later)."""
+    sock.send(p.encode(p.Heartbeat(1, "")))
+    before = []
+    while True:
+        message, _ = p.decode_message(sock.recv_multipart())
+        if type(message) is p.Heartbeat:
+            return before
+        before.append(message)
+
+
+def test_compute_caps_per_service_and_total_reject_with_reason_counter_and_log(procs, clients):
+    broker, fe, be = procs.broker(
+        "tcp://127.0.0.1:*",
+        "tcp://127.0.0.1:*",
+        *("--max-queue", "5", "--max-queue-bytes", "4096", "--max-message-bytes", "4096"),
+        *("--max-total-queue", "8", "--max-total-queue-bytes", "8192"),
+    )
+    client = clients(fe)
+    small = ENC({"tag": 0, "x": 0})
+    for tag in range(6):  # no worker yet: 5 wait, the 6th is over the service's count cap
+        client.submit(f"a-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    assert client.wait("a-5", 10).kind == "rejected"
+    big = np.zeros(3000, dtype=np.uint8)
+    client.submit("b-0", "bytes", small, [big])
+    client.submit("b-1", "bytes", small, [big])  # 2 x 3000 B > 4096 B for one service
+    outcome = client.wait("b-1", 10)
+    assert outcome.kind == "rejected"
+    assert "service 'bytes' full" in outcome.message and "max_queue_bytes=4096" in outcome.message
+    client.submit("c-0", "other", small, [])
+    client.submit("c-1", "other", small, [])  # 5 + 1 + 2 = 8 requests held: the total cap
+    client.submit("d-0", "more", small, [])
+    outcome = client.wait("d-0", 10)
+    assert outcome.kind == "rejected" and "max_total_queue=8" in outcome.message
+    metrics = client.metrics()
+    counters = metrics.counters
+    assert counters["rejected"] == 3
+    assert counters["rejected_service_full"] == 2
+    assert counters["rejected_broker_full"] == 1
+    assert counters["held"] == 8 and counters["held_bytes"] <= 8192
+    assert metrics.services["bytes"]["held_bytes"] <= 4096
+    log = Path(broker.log_path).read_text()
+    assert log.count("flotilla broker: rejected request") == 3, log
+    # a worker appears: what was held is served, nothing lost
+    procs.worker(be, "square", SQUARE)
+    outcomes = collect(client, 5, 20)
+    for tag in range(5):
+        assert_square_reply(outcomes[f"a-{tag}"], tag)
+
+
+def test_compute_queued_request_expires_at_its_deadline_and_its_service_is_forgotten(
+    procs, clients
+):
+    broker, fe, _ = procs.broker(
+        "tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "--queue-timeout-ms", "300"
+    )
+    client = clients(fe)
+    client.submit("q-0", "nobody", ENC(1), [np.zeros(1000, dtype=np.uint8)])
+    outcome = client.wait("q-0", 20)
+    assert outcome.kind == "timeout"
+    assert "no worker of service 'nobody' took the request before its deadline" in outcome.message
+    # a request's own deadline (timeout_ms) is shorter than the broker's 300 ms... or longer
+    raw = _raw_client(fe, b"raw-1")
+    raw.send(p.encode(p.Request(1, "own", "nobody2", ENC(1), [], timeout_ms=50)))
+    answer, _ = p.decode_message(raw.recv_multipart())
+    assert (answer.request_id, answer.error_kind) == ("own", "timeout")
+    raw.close(0)
+    metrics = client.metrics()
+    assert metrics.counters["expired"] == 2
+    assert metrics.counters["held"] == 0 and metrics.counters["held_bytes"] == 0
+    eventually(lambda: client.metrics().services == {}, 20)  # idle, no workers: forgotten
+    assert client.metrics().counters["services_forgotten"] == 2
+    assert "expired in the queue" in Path(broker.log_path).read_text()
+
+
+def test_compute_made_up_services_cannot_lock_out_a_real_worker(procs, clients):
+    broker, fe, be = procs.broker(
+        "tcp://127.0.0.1:*",
+        "tcp://127.0.0.1:*",
+        "--max-services",
+        "10",
+        "--queue-timeout-ms",
+        "300",
+    )
+    client = clients(fe)
+    for i in range(30):
+        client.submit(f"m-{i}", f"made-up-{i}", ENC(i), [])
+    outcomes = collect(client, 30, 30)
+    kinds = sorted(o.kind for o in outcomes.values())
+    assert kinds == ["rejected"] * 20 + ["timeout"] * 10
+    assert client.metrics().counters["rejected_too_many_services"] == 20
+    eventually(lambda: client.metrics().services == {}, 20)
+    for i in range(10):  # the table is full again, of made-up names
+        client.submit(f"n-{i}", f"made-up-{i}", ENC(i), [])
+    procs.worker(be, "square", SQUARE)  # a worker's service is accepted all the same
+    wait_workers(client, "square", 1)
+    client.submit("real", "square", ENC({"tag": 3, "x": 3}), [])
+    assert_square_reply(client.wait("real", 20), 3)
+
+
+# -- worker authentication (issue 11.7) -------------------------------------------------------
+
+
+def test_compute_fake_worker_without_token_registers_nothing_and_forged_replies_never_arrive(
+    procs, clients
+):
+    broker, fe, be = procs.broker()
+    procs.worker(be, "square", SQUARE)
+    client = clients(fe)
+    wait_workers(client, "square", 1)
+    # the victim's request waits in the queue of a service nobody serves
+    victim = _raw_client(fe, b"victim")
+    victim.send(p.encode(p.Request(1, "v-1", "pending", ENC(1), [])))
+    eventually(lambda: client.metrics().services.get("pending", {}).get("queue_depth") == 1)
+    fake = _raw_client(be, b"fake-worker")
+    for token in ("", "wrong-token-0123456789"):
+        fake.send_multipart([b"", p.encode(p.Ready(1, "pending", 1, token))])
+        message, _ = p.decode_message(fake.recv_multipart()[1:])
+        assert message == p.Disconnect(1, "refused: worker token mismatch")
+    forged = p.encode(p.Reply(1, "v-1", ENC("forged"), []))
+    fake.send_multipart([b"victim", forged])
+    eventually(lambda: client.metrics().counters["unregistered_answers"] == 1)
+    assert _until_heartbeat(victim) == []  # nothing forged reached the victim
+    metrics = client.metrics()
+    assert metrics.counters["workers_refused"] == 2
+    assert metrics.services["pending"]["workers"] == 0
+    assert metrics.services["square"]["workers"] == 1
+    client.submit("r-1", "square", ENC({"tag": 2, "x": 2}), [])  # the real worker still serves
+    assert_square_reply(client.wait("r-1", 20), 2)
+    log = Path(broker.log_path).read_text()
+    assert log.count("flotilla broker: refused worker") == 2
+    assert "dropped an answer to request 'v-1'" in log
+    fake.close(0)
+    victim.close(0)
+
+
+def test_compute_worker_with_wrong_token_exits_1_with_one_line(procs, clients):
+    _, fe, be = procs.broker()
+    worker = procs.worker(
+        be, "square", SQUARE, env={"FLOTILLA_COMPUTE_TOKEN": "not-the-token-0123456789"}
+    )
+    assert worker.wait(30) == 1
+    lines = Path(worker.log_path).read_text().strip().splitlines()
+    assert len(lines) == 1 and "refused this worker (refused: worker token mismatch)" in lines[0]
+    assert clients(fe).metrics().counters["workers_refused"] == 1
+
+
+def test_compute_broker_without_any_worker_authentication_refuses_to_start(procs):
+    proc = procs.flotilla(
+        "cluster",
+        "compute",
+        "broker",
+        "--frontend",
+        "tcp://127.0.0.1:0",
+        env={"FLOTILLA_COMPUTE_TOKEN": ""},
+    )
+    assert proc.wait(20) == 1
+    lines = Path(proc.log_path).read_text().strip().splitlines()
+    assert len(lines) == 1 and "no worker authentication configured" in lines[0]
+
+
+# -- process lifetime: kill -9, busy ports, Ctrl-C (issue 11.8) -------------------------------
+
+
+def _cluster_config(tmp_path: Path, frontend: str = "tcp://127.0.0.1:*", count: int = 2) -> Path:
+    config = tmp_path / "compute-up.toml"
+    config.write_text(
+        f'[broker]\nfrontend = "{frontend}"\nbackend = "tcp://127.0.0.1:*"\n'
+        f"heartbeat_interval_ms = {HEARTBEAT_MS}\nheartbeat_liveness = {LIVENESS}\n\n"
+        f'[[workers]]\nservice = "square"\nhandler = "{SQUARE}"\ncount = {count}\n'
+    )
+    return config
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _start_up(procs, clients, tmp_path, count: int = 2):
+    ready = tmp_path / "up.ready"
+    up = procs.flotilla(
+        "cluster",
+        "compute",
+        "up",
+        str(_cluster_config(tmp_path, count=count)),
+        "--ready-file",
+        str(ready),
+        new_session=True,
+    )
+    eventually(lambda: ready.exists() or up.poll() is not None, 30)
+    assert up.poll() is None, Path(up.log_path).read_text()
+    fe, be = ready.read_text().split()
+    client = clients(fe)
+    wait_workers(client, "square", count, 30)
+    children = [c.pid for c in psutil.Process(up.pid).children()]
+    assert len(children) == 1 + count
+    return up, fe, be, children
+
+
+def test_compute_cluster_up_sigkill_takes_broker_and_workers_down_and_frees_ports(
+    procs, clients, tmp_path
+):
+    up, fe, be, children = _start_up(procs, clients, tmp_path)
+    up.send_signal(signal.SIGKILL)
+    up.wait(10)
+    eventually(lambda: all(_gone(pid) for pid in children), 20)
+    context = zmq.Context.instance()
+    for endpoint in (fe, be):  # the ports are free: bind them again
+        sock = context.socket(zmq.ROUTER)
+        sock.linger = 0
+        sock.bind(endpoint)
+        sock.close(0)
+
+
+def test_compute_second_broker_on_a_busy_port_exits_1_with_one_line(procs, tmp_path):
+    _, fe, _ = procs.broker()
+    second = procs.flotilla(
+        "cluster", "compute", "broker", "--frontend", fe, "--backend", "tcp://127.0.0.1:*"
+    )
+    assert second.wait(20) == 1
+    lines = Path(second.log_path).read_text().strip().splitlines()
+    assert lines == [
+        f"flotilla cluster: error: BrokerConfig.frontend: cannot bind '{fe}': address already "
+        f"in use (is another broker running?)"
+    ]
+    up = procs.flotilla("cluster", "compute", "up", str(_cluster_config(tmp_path, frontend=fe)))
+    assert up.wait(30) == 1
+    lines = Path(up.log_path).read_text().strip().splitlines()
+    assert len(lines) == 1 and f"cannot bind '{fe}': address already in use" in lines[0], lines
+
+
+def test_compute_cluster_up_ctrl_c_prints_one_line_exits_130_children_gone(
+    procs, clients, tmp_path
+):
+    up, _, _, children = _start_up(procs, clients, tmp_path)
+    os.killpg(up.pid, signal.SIGINT)  # what a terminal's Ctrl-C does to the foreground job
+    assert up.wait(30) == 130, Path(up.log_path).read_text()
+    assert Path(up.log_path).read_text().splitlines() == ["flotilla cluster compute: interrupted"]
+    assert all(_gone(pid) for pid in children)
+
+
+def test_compute_cluster_up_ctrl_c_while_starting_prints_one_line_exits_130(procs, tmp_path):
+    ready = tmp_path / "up.ready"
+    up = procs.flotilla(
+        "cluster",
+        "compute",
+        "up",
+        str(_cluster_config(tmp_path)),
+        "--ready-file",
+        str(ready),
+        new_session=True,
+    )
+    eventually(lambda: ready.exists() or up.poll() is not None, 30)
+    os.killpg(up.pid, signal.SIGINT)  # workers are still importing their handlers
+    assert up.wait(30) == 130, Path(up.log_path).read_text()
+    assert Path(up.log_path).read_text().splitlines() == ["flotilla cluster compute: interrupted"]
+
+
+@pytest.mark.parametrize("concurrency", ["1", "2"])
+def test_compute_worker_ctrl_c_prints_one_line_exits_130(procs, clients, concurrency):
+    _, fe, be = procs.broker()
+    worker = procs.flotilla(
+        "worker",
+        "--broker",
+        be,
+        "--service",
+        "square",
+        "--handler",
+        SQUARE,
+        "--concurrency",
+        concurrency,
+        new_session=True,
+    )
+    wait_workers(clients(fe), "square", int(concurrency))
+    os.killpg(worker.pid, signal.SIGINT)
+    assert worker.wait(30) == 130, Path(worker.log_path).read_text()
+    assert Path(worker.log_path).read_text().splitlines() == ["flotilla worker: interrupted"]
+
+
+def test_compute_broker_ctrl_c_prints_one_line_exits_130(procs):
+    ready = procs.tmp_path / "b.ready"
+    broker = procs.flotilla(
+        "cluster",
+        "compute",
+        "broker",
+        "--frontend",
+        "tcp://127.0.0.1:*",
+        "--backend",
+        "tcp://127.0.0.1:*",
+        "--ready-file",
+        str(ready),
+        new_session=True,
+    )
+    eventually(ready.exists, 20)
+    os.killpg(broker.pid, signal.SIGINT)
+    assert broker.wait(20) == 130, Path(broker.log_path).read_text()
+    lines = Path(broker.log_path).read_text().splitlines()
+    assert lines == ["flotilla cluster compute broker: interrupted"]
+
+
+# -- flotilla worker --concurrency / --credit (issue 11.13) -----------------------------------
+
+
+def test_compute_worker_concurrency_3_serves_from_3_processes_and_drains_on_sigterm(
+    procs, clients, tmp_path
+):
+    log_dir = tmp_path / "exec"
+    log_dir.mkdir()
+    gate = tmp_path / "gate"
+    _, fe, be = procs.broker()
+    worker = procs.worker(
+        be,
+        "square",
+        "tests.kit.compute_handlers:gated",
+        "--concurrency",
+        "3",
+        env={"FLOTILLA_TEST_EXEC_LOG": str(log_dir), "FLOTILLA_TEST_GATE": str(gate)},
+    )
+    client = clients(fe)
+    wait_workers(client, "square", 3)
+    for tag in range(3):
+        client.submit(f"q-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    # credit 1 each: the three requests are held by three different processes at once
+    eventually(lambda: len(executions(log_dir)) == 3)
+    gate.touch()
+    outcomes = collect(client, 3, 20)
+    for tag in range(3):
+        assert_square_reply(outcomes[f"q-{tag}"], tag)
+    pids = {pid for pids in executions(log_dir).values() for pid in pids}
+    children = {c.pid for c in psutil.Process(worker.pid).children()}
+    assert len(pids) == 3 and pids == children
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(30) == 0
+    assert all(_gone(pid) for pid in children)
+
+
+@pytest.mark.parametrize("credit", [1, 4])
+def test_compute_worker_credit_is_how_many_requests_the_broker_sends_ahead(
+    procs, clients, tmp_path, credit
+):
+    gate = tmp_path / "gate"
+    _, fe, be = procs.broker()
+    procs.worker(
+        be,
+        "square",
+        "tests.kit.compute_handlers:gated",
+        "--credit",
+        str(credit),
+        env={"FLOTILLA_TEST_GATE": str(gate)},
+    )
+    client = clients(fe)
+    wait_workers(client, "square", 1)
+    for tag in range(10):
+        client.submit(f"q-{tag}", "square", ENC({"tag": tag, "x": tag}), [])
+    # the handler holds the first request until the gate opens: nothing can race here
+    eventually(lambda: client.metrics().services["square"]["in_flight"] == credit)
+    assert client.metrics().services["square"] == {
+        "queue_depth": 10 - credit,
+        "held_bytes": client.metrics().services["square"]["held_bytes"],
+        "in_flight": credit,
+        "workers": 1,
+    }
+    gate.touch()
+    outcomes = collect(client, 10, 30)
+    for tag in range(10):
+        assert_square_reply(outcomes[f"q-{tag}"], tag)

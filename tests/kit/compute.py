@@ -11,6 +11,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+#: The worker token every test process gets through ``$FLOTILLA_COMPUTE_TOKEN`` (not argv).
+TEST_TOKEN = "test-token-0123456789abcdef"
+#: Heartbeat timing of the test brokers and workers. A live worker is purged only after
+#: ``HEARTBEAT_MS * LIVENESS`` of silence: 1 s by default, wide enough for a loaded 2-core
+#: machine (scale both with FLOTILLA_TEST_HEARTBEAT_MS / FLOTILLA_TEST_LIVENESS). Tests that
+#: need a purge cause it (SIGKILL, SIGSTOP) and wait for it by metrics, never by a sleep.
+HEARTBEAT_MS = int(os.environ.get("FLOTILLA_TEST_HEARTBEAT_MS", "100"))
+LIVENESS = int(os.environ.get("FLOTILLA_TEST_LIVENESS", "10"))
+
 
 def eventually(predicate, timeout: float = 10.0, interval: float = 0.02):
     """Return the first truthy value of `predicate()`; fail after `timeout` seconds."""
@@ -35,10 +44,15 @@ class Processes:
     def _env(self, extra: dict | None) -> dict:
         env = dict(os.environ)
         env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+        env.setdefault("FLOTILLA_COMPUTE_TOKEN", TEST_TOKEN)
         env.update(extra or {})
         return env
 
-    def flotilla(self, *args: str, env: dict | None = None) -> subprocess.Popen:
+    def flotilla(
+        self, *args: str, env: dict | None = None, new_session: bool = False
+    ) -> subprocess.Popen:
+        """Start ``flotilla ARGS``; `new_session` gives it a process group of its own (as a
+        shell job), so a test can signal the group like a terminal's Ctrl-C."""
         self._n += 1
         log = open(self.tmp_path / f"proc-{self._n}.log", "w")
         proc = subprocess.Popen(
@@ -47,6 +61,7 @@ class Processes:
             env=self._env(env),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=new_session,
         )
         proc.log_path = log.name
         self.started.append(proc)
@@ -57,7 +72,8 @@ class Processes:
         frontend: str = "tcp://127.0.0.1:*",
         backend: str = "tcp://127.0.0.1:*",
         *extra: str,
-        heartbeat_ms: int = 100,
+        heartbeat_ms: int = HEARTBEAT_MS,
+        env: dict | None = None,
     ) -> tuple[subprocess.Popen, str, str]:
         """Start a broker; return (process, frontend endpoint, backend endpoint)."""
         self._n += 1
@@ -72,9 +88,12 @@ class Processes:
             backend,
             "--heartbeat-ms",
             str(heartbeat_ms),
+            "--liveness",
+            str(LIVENESS),
             "--ready-file",
             str(ready),
             *extra,
+            env=env,
         )
         eventually(lambda: ready.exists() or proc.poll() is not None, 20)
         if proc.poll() is not None:
@@ -88,7 +107,7 @@ class Processes:
         service: str,
         handler: str,
         *extra: str,
-        heartbeat_ms: int = 100,
+        heartbeat_ms: int = HEARTBEAT_MS,
         env: dict | None = None,
     ) -> subprocess.Popen:
         return self.flotilla(
@@ -101,6 +120,8 @@ class Processes:
             handler,
             "--heartbeat-ms",
             str(heartbeat_ms),
+            "--liveness",
+            str(LIVENESS),
             *extra,
             env=env,
         )

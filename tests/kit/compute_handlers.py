@@ -70,3 +70,14 @@ def momentum_signal(payload: Signal, arrays):
     _knobs(payload.tag)
     closes = np.asarray(payload.closes)
     return {"tag": payload.tag, "side": 1 if closes[-1] > closes.mean() else -1}
+
+
+def gated(payload: dict, arrays):
+    """`square`, but log, then wait (at most 60 s) until the file ``$FLOTILLA_TEST_GATE`` exists,
+    so a test holds requests in a worker for as long as it needs, without timing."""
+    _knobs(payload["tag"])  # logged on arrival, before the wait
+    gate = os.environ["FLOTILLA_TEST_GATE"]
+    deadline = time.monotonic() + 60
+    while not os.path.exists(gate) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return {"tag": payload["tag"], "y": payload["x"] * payload["x"]}
