@@ -140,6 +140,8 @@ cdef class ExecutionEngine:
                 client.account_id, self._uuids.generate(), self._clock.timestamp_ns(),
                 self._clock.timestamp_ns(),
             )
+            if self.is_debug:
+                self._log.log_c(_DEBUG, f"event {submitted!r}")
             order.apply(submitted)
             self._cache.update_order(order)
             self._publish_order_event(submitted)

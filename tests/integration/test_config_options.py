@@ -493,9 +493,10 @@ ROWS: list[tuple[str, dict, list, Any, Any]] = [
         [market(1)],
         lambda r: (
             "ExecEngine: command SubmitOrder" in r.stderr,
+            "ExecEngine: event OrderSubmitted" in r.stderr,
             "ExecEngine: event OrderFilled" in r.stderr,
         ),
-        (True, True),
+        (True, True, True),
     ),
 ]
 
