@@ -37,7 +37,8 @@ def register(commands) -> None:
         epilog="examples:\n"
         "  flotilla backtest configs/ema_cross.toml\n"
         "  flotilla backtest configs/ema_cross.toml --results /tmp/runs --force\n"
-        "  flotilla backtest my.yaml --no-tearsheet",
+        "  flotilla backtest my.yaml --no-tearsheet\n"
+        "  flotilla backtest carry_on.toml --allow-handler-errors  # raise_handler_errors = false",
     )
     backtest.add_argument("config", help="the run config (.toml, .yaml or .json)")
     backtest.add_argument(
