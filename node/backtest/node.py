@@ -436,7 +436,9 @@ def user_modules(config: BacktestRunConfig) -> list[dict[str, str]]:
         todo.append((name, path, hasattr(sys.modules.get(name), "__path__")))
     while todo:
         name, path, is_package = todo.pop()
-        for imported in _imported_names(path, name, is_package):
+        # Importing ``pkg.mod`` runs ``pkg/__init__.py`` first: the parents are imported code too.
+        parents = [name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1)]
+        for imported in [*parents, *_imported_names(path, name, is_package)]:
             if imported in found or imported.split(".")[0] in _PACKAGE_ROOTS:
                 continue
             file, sub_package = _find_file(imported)

@@ -275,7 +275,11 @@ def test_flotilla_package_modules_are_not_user_modules_and_configs_modules_are(c
             )
         )
     )
-    assert [m["module"] for m in user_modules(config)] == ["configs.strategies.ema_cross"]
+    assert [m["module"] for m in user_modules(config)] == [
+        "configs",
+        "configs.strategies",
+        "configs.strategies.ema_cross",
+    ]
 
 
 # -- point 3: a faulting strategy fails the run -------------------------------------------------
