@@ -27,9 +27,11 @@ class BacktestEngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unk
     log_level : str
         DEBUG, INFO, WARNING (default), ERROR or OFF.
     raise_handler_errors : bool
-        If a strategy or actor handler raises: False (default) faults that component, logs the
-        traceback and runs on; True also stops the run by raising `StrategyError` after the
-        event (the state up to it is kept and reportable).
+        If a strategy or actor handler raises: True (default, as a NautilusTrader backtest
+        does) faults the component, logs the traceback and stops the run by raising
+        `StrategyError` from `BacktestEngine.run` (naming the component, handler and error; the
+        state up to that event is kept and reportable); False faults that component and runs
+        on, and the result counts the handlers that failed.
     data_engine, risk_engine, exec_engine
         Component configs.
     """
@@ -39,7 +41,7 @@ class BacktestEngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unk
     trader_id: str = "BACKTESTER-001"
     seed: int = 42
     log_level: str = "WARNING"
-    raise_handler_errors: bool = False
+    raise_handler_errors: bool = True
     data_engine: DataEngineConfig = msgspec.field(default_factory=DataEngineConfig)
     risk_engine: RiskEngineConfig = msgspec.field(default_factory=RiskEngineConfig)
     exec_engine: ExecEngineConfig = msgspec.field(default_factory=ExecEngineConfig)

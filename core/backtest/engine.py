@@ -29,7 +29,12 @@ from core.backtest.exchange import BacktestExecClient, SimulatedExchange
 from core.backtest.loop import BacktestLoop
 from core.backtest.matching import OrderMatchingEngine
 from core.backtest.models import FeeModel, FillModel, LatencyModel, MakerTakerFeeModel
-from core.backtest.results import BacktestResult, fill_log_digest
+from core.backtest.results import (
+    BacktestResult,
+    DeniedOrderRecord,
+    HandlerErrorRecord,
+    fill_log_digest,
+)
 from core.backtest.stream import (
     BarArrayStream,
     ListStream,
@@ -39,7 +44,12 @@ from core.backtest.stream import (
 )
 from core.cache.cache import Cache
 from core.common.clock import TestClock
-from core.common.logging import LogLevel, get_default_level, set_default_level
+from core.common.logging import (
+    LogLevel,
+    format_iso8601_ns,
+    get_default_level,
+    set_default_level,
+)
 from core.common.msgbus import MessageBus
 from core.data.engine import DataEngine
 from core.errors import ConfigError, DataError, FlotillaError, ValidationError
@@ -57,13 +67,43 @@ from core.trading.actor import Actor
 from core.trading.strategy import Strategy
 from core.trading.trader import Trader
 
-__all__ = ["BacktestEngine", "StrategyError"]
+__all__ = ["BacktestEngine", "StrategyError", "last_error_line"]
+
+# How many handler errors a result lists one by one (the count covers them all).
+MAX_HANDLER_ERRORS_RECORDED = 10
 
 _INT64_MAX = 2**63 - 1
 
 
 class StrategyError(FlotillaError, RuntimeError):
-    """A strategy or actor handler raised and the engine is set to stop the run."""
+    """A strategy or actor handler raised and the engine is set to stop the run.
+
+    Attributes
+    ----------
+    component_id : str
+        The component whose handler raised (``EMACross-000``).
+    handler : str
+        The handler (``on_bar``).
+    error : str
+        The error's last traceback line (``RuntimeError: boom``).
+    ts_ns : int
+        The run's time when it raised (UNIX ns).
+    """
+
+    def __init__(
+        self, message: str, component_id: str = "", handler: str = "", error: str = "", ts_ns=0
+    ) -> None:
+        super().__init__(message)
+        self.component_id = component_id
+        self.handler = handler
+        self.error = error
+        self.ts_ns = ts_ns
+
+
+def last_error_line(trace: str) -> str:
+    """Return the last line of a formatted traceback (``RuntimeError: boom``)."""
+    lines = trace.strip().splitlines()
+    return lines[-1].strip() if lines else "no traceback"
 
 
 class BacktestEngine:
@@ -90,7 +130,7 @@ class BacktestEngine:
         self._uuids = self._uuid_factory()
         self.portfolio = Portfolio(self.cache, self.msgbus, self.clock, self._uuids)
         self.exec_engine = ExecutionEngine(
-            self.cache, self.msgbus, self.clock, self.portfolio, self._uuids
+            self.cache, self.msgbus, self.clock, self.portfolio, self._uuids, config.exec_engine
         )
         self.risk_engine = RiskEngine(
             self.cache, self.msgbus, self.clock, self.exec_engine, self._uuids, config.risk_engine
@@ -109,6 +149,7 @@ class BacktestEngine:
         self._streams: list = []
         self._fill_log: list = []
         self._handler_errors: list[tuple[str, str, str]] = []
+        self._handler_error_ts: list[int] = []
         self._result: BacktestResult | None = None
         self._has_run = False
         self._disposed = False
@@ -437,10 +478,20 @@ class BacktestEngine:
             )
 
     def _on_handler_error(self, component, handler: str, error: str) -> None:
+        ts_ns = self.clock.timestamp_ns()
         self._handler_errors.append((component.id.value, handler, error))
+        self._handler_error_ts.append(ts_ns)
         if self.config.raise_handler_errors:
+            # The component logged the traceback; the message is the one line a user reads.
+            last = last_error_line(error)
             raise StrategyError(
-                f"{component.id} {handler} raised (raise_handler_errors=True):\n{error}"
+                f"{component.id}.{handler} raised {last} at {format_iso8601_ns(ts_ns)}; the run "
+                f"stopped there (raise_handler_errors = true, the default; set it false to fault "
+                f"only the component and run on)",
+                component_id=component.id.value,
+                handler=handler,
+                error=last,
+                ts_ns=ts_ns,
             )
 
     def _check_not_disposed(self, action: str) -> None:
@@ -580,6 +631,7 @@ class BacktestEngine:
         self.data_engine.reset()
         self._fill_log.clear()
         self._handler_errors.clear()
+        self._handler_error_ts.clear()
         self._has_run = False
         self._result = None
 
@@ -664,6 +716,28 @@ class BacktestEngine:
             drop_reasons=drop_reasons,
             handler_errors=len(self._handler_errors),
             denied_orders=self.risk_engine.denied_count,
+            first_handler_errors=[
+                HandlerErrorRecord(
+                    component_id=component_id,
+                    handler=handler,
+                    error=last_error_line(trace),
+                    ts_ns=ts_ns,
+                )
+                for (component_id, handler, trace), ts_ns in zip(
+                    self._handler_errors[:MAX_HANDLER_ERRORS_RECORDED],
+                    self._handler_error_ts,
+                    strict=False,
+                )
+            ],
+            first_denied_orders=[
+                DeniedOrderRecord(
+                    client_order_id=client_order_id,
+                    strategy_id=strategy_id,
+                    reason=reason,
+                    ts_ns=ts_ns,
+                )
+                for ts_ns, client_order_id, strategy_id, reason in self.risk_engine.denied_first
+            ],
         )
 
 

@@ -124,6 +124,10 @@ cdef class BacktestLoop:
                 break
             self._advance_to(best_ts)
             data = best.next_c()
+            # Counted before dispatch, so a handler error that stops the run on this event
+            # still reports it as processed (and its time as the last one).
+            self.iterations += 1
+            self.last_ts = best_ts
             self._set_time(best_ts)
             for e in self._exchanges:
                 (<SimulatedExchange>e).expire_orders(best_ts)
@@ -136,8 +140,6 @@ cdef class BacktestLoop:
                     exchange.process_data(data)
                 self._data_engine.publish(data)
             self._settle(best_ts)
-            self.iterations += 1
-            self.last_ts = best_ts
         if end_ns != INT64_MAX:
             self._advance_to(end_ns + 1)
             self._set_time(end_ns)

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["BacktestResult", "fill_log_digest"]
+__all__ = ["BacktestResult", "DeniedOrderRecord", "HandlerErrorRecord", "fill_log_digest"]
 
 
 def fill_log_digest(fills) -> str:
@@ -30,11 +30,31 @@ def fill_log_digest(fills) -> str:
     return digest.hexdigest()
 
 
+class HandlerErrorRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One strategy or actor handler that raised: who, which handler, what, and when (ns)."""
+
+    component_id: str
+    handler: str
+    error: str
+    ts_ns: int
+
+
+class DeniedOrderRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One order the RiskEngine denied, with its reason and the time (ns)."""
+
+    client_order_id: str
+    strategy_id: str
+    reason: str
+    ts_ns: int
+
+
 class BacktestResult(msgspec.Struct, frozen=True, kw_only=True):
     """The outcome of one backtest run.
 
     ``stats_pnls`` maps a currency code to its statistics (see
     `core.analysis.statistics.STATISTIC_KEYS`); ``digest`` is `fill_log_digest` of the run.
+    ``handler_errors`` and ``denied_orders`` count all of them; ``first_handler_errors`` and
+    ``first_denied_orders`` list the first ten of each.
     """
 
     trader_id: str
@@ -52,3 +72,5 @@ class BacktestResult(msgspec.Struct, frozen=True, kw_only=True):
     drop_reasons: dict[str, int]
     handler_errors: int
     denied_orders: int
+    first_handler_errors: list[HandlerErrorRecord] = []
+    first_denied_orders: list[DeniedOrderRecord] = []

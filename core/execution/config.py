@@ -15,7 +15,9 @@ class ExecEngineConfig(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     Parameters
     ----------
     debug : bool
-        Log every command and event at DEBUG level.
+        Log every command the engine routes and every order event it applies, at DEBUG, with
+        the engine's logger set to DEBUG whatever the run's ``log_level`` (so the lines are
+        written in any run). Off by default: then nothing is formatted.
     """
 
     __repr__ = redacted_repr  # secret-named fields shown as '***'

@@ -28,6 +28,7 @@ cdef class ExecutionEngine:
     cdef dict _netting_ids
     cdef dict _hedging_counts
     cdef dict _oms_overrides
+    cdef readonly bint is_debug
     cdef readonly int64_t command_count
     cdef readonly int64_t event_count
     cdef readonly int64_t rejected_event_count

@@ -8,6 +8,10 @@ opening order, id ``<instrument>-<strategy>-<n>``) and settle into the account t
 closes (commission pro rata) and the part that opens a new position. Events are published on
 ``events.order.<strategy id>`` and ``events.position.<strategy id>``. An event the order cannot
 accept (a late or duplicate venue message) is logged and counted, never a crash.
+
+With ``ExecEngineConfig.debug`` the engine logs every command it routes and every event it
+applies at DEBUG, and its logger's threshold is DEBUG whatever the run's log level, so the lines
+appear in any run; without it nothing is formatted (one C flag test per command or event).
 """
 
 import cython
@@ -34,9 +38,11 @@ from core.model.uuid cimport UUIDFactory
 from core.portfolio.portfolio cimport Portfolio
 
 from core.errors import InvalidStateTrigger, ValidationError
+from core.execution.config import ExecEngineConfig
 
 cdef int _ERROR = 40
 cdef int _WARNING = 30
+cdef int _DEBUG = 10
 
 
 @cython.final
@@ -51,16 +57,32 @@ cdef class ExecutionEngine:
     portfolio : Portfolio
     uuid_factory : UUIDFactory
         Source of event ids (seeded by the run in a backtest).
+    config : ExecEngineConfig, optional
+        ``debug`` logs every command and event (see the module docstring).
+
+    Raises
+    ------
+    ValidationError
+        If `config` is not an `ExecEngineConfig`.
     """
 
     def __init__(self, Cache cache not None, MessageBus msgbus not None, Clock clock not None,
-                 Portfolio portfolio not None, UUIDFactory uuid_factory not None):
+                 Portfolio portfolio not None, UUIDFactory uuid_factory not None, config=None):
+        config = config if config is not None else ExecEngineConfig()
+        if not isinstance(config, ExecEngineConfig):
+            raise ValidationError(
+                f"ExecutionEngine.config: invalid type {type(config).__name__}, "
+                f"expected ExecEngineConfig"
+            )
         self._cache = cache
         self._msgbus = msgbus
         self._clock = clock
         self._portfolio = portfolio
         self._uuids = uuid_factory
         self._log = Logger(f"{msgbus.trader_id}.ExecEngine", clock)
+        self.is_debug = config.debug
+        if self.is_debug:
+            self._log.set_level(_DEBUG)
         self._clients = {}
         self._order_topics = {}
         self._position_topics = {}
@@ -101,6 +123,8 @@ cdef class ExecutionEngine:
         cdef Order order
         cdef OrderSubmitted submitted
         self.command_count += 1
+        if self.is_debug:
+            self._log.log_c(_DEBUG, f"command {command!r}")
         if command.kind == CommandKind.SUBMIT_ORDER:
             submit = <SubmitOrder>command
             order = submit.order
@@ -116,6 +140,8 @@ cdef class ExecutionEngine:
                 client.account_id, self._uuids.generate(), self._clock.timestamp_ns(),
                 self._clock.timestamp_ns(),
             )
+            if self.is_debug:
+                self._log.log_c(_DEBUG, f"event {submitted!r}")
             order.apply(submitted)
             self._cache.update_order(order)
             self._publish_order_event(submitted)
@@ -134,6 +160,8 @@ cdef class ExecutionEngine:
         """Apply a venue's (or the RiskEngine's) order event to the cached order."""
         cdef Order order = self._cache.order(event.client_order_id)
         self.event_count += 1
+        if self.is_debug:
+            self._log.log_c(_DEBUG, f"event {event!r}")
         if order is None:
             self.rejected_event_count += 1
             self._log.log_c(_ERROR, f"{type(event).__name__} for unknown order "

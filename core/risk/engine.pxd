@@ -31,6 +31,7 @@ cdef class RiskEngine:
     cdef Py_ssize_t _modify_head
     cdef dict _max_notional
     cdef readonly int64_t denied_count
+    cdef readonly list denied_first
 
     cpdef void execute(self, TradingCommand command) except *
     cdef str _check_order(self, Order order)

@@ -19,6 +19,9 @@ applied to the order and published, the order never reaches a venue):
 
 Modify commands are checked for rate, precision and price validity; failures become
 `OrderModifyRejected`.
+
+The first `MAX_DENIED_RECORDED` denials are kept as ``(ts, client order id, strategy id,
+reason)`` in `denied_first` (a run's summary lists them); `denied_count` counts them all.
 """
 
 import cython
@@ -48,6 +51,9 @@ from core.model.enums import TradingState as PyTradingState
 from core.risk.config import RiskEngineConfig, parse_rate
 
 cdef object _E18 = 10 ** 18
+
+MAX_DENIED_RECORDED = 10
+cdef Py_ssize_t _MAX_DENIED = MAX_DENIED_RECORDED
 
 
 @cython.final
@@ -80,6 +86,7 @@ cdef class RiskEngine:
         self._submit_head = 0
         self._modify_head = 0
         self._max_notional = {}
+        self.denied_first = []
         for key, value in config.max_notional_per_order.items():
             from core.model.identifiers import InstrumentId
             self._max_notional[InstrumentId.from_str(key)] = value
@@ -92,6 +99,7 @@ cdef class RiskEngine:
         self._submit_head = 0
         self._modify_head = 0
         self.denied_count = 0
+        self.denied_first = []
 
     def set_trading_state(self, state):
         """Set ACTIVE, REDUCING or HALTED and publish it on ``events.risk``."""
@@ -138,6 +146,9 @@ cdef class RiskEngine:
 
     cdef void _deny(self, Order order, str reason) except *:
         self.denied_count += 1
+        if len(self.denied_first) < _MAX_DENIED:
+            self.denied_first.append((self._clock.timestamp_ns(), order.client_order_id.value,
+                                      order.strategy_id.value, reason))
         self._log.log_c(30, f"{order.client_order_id} denied: {reason}")
         self._exec_engine.process(OrderDenied(
             order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,

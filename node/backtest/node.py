@@ -5,30 +5,47 @@ one record batch (``chunk_size`` rows) at a time, so peak memory does not grow w
 set. Streams are merged by ``ts_init``; ties keep the order the data configs (and, inside one,
 the identifiers) were given.
 
-With a results directory a run writes ``<results>/<config id>/``:
+With a results directory a run writes ``<results>/<result id>/``:
 
 | file                         | holds                                                          |
 | ---------------------------- | -------------------------------------------------------------- |
 | ``config.json``              | the resolved config (every default filled in)                  |
-| ``result.json``              | `BacktestRunResult`: digest, statistics, counts, timings       |
+| ``result.json``              | `BacktestRunResult`: digest, statistics, counts, timings,      |
+|                              | handler errors and denied orders                               |
 | ``statistics.json``          | statistics per currency and the digest                         |
 | ``reports/<name>.parquet``   | orders, fills, positions, account (also as ``.csv``)           |
 | ``tearsheet.html``           | the self-contained HTML report                                 |
-| ``lineage.json``             | config id, the SHA-256 of every data file read, package        |
-|                              | version and git commit; written last, so it marks completion   |
+| ``lineage.json``             | config id, result id, the SHA-256 of every data file read and  |
+|                              | of every user module, package version, git commit, whether     |
+|                              | the run faulted; written last, so it marks completion          |
 
-A run whose ``lineage.json`` matches the config id and the current data files is not run
-again unless ``force`` is set: its stored result is returned (``reused=True``).
+The result id keys a run on its config *and its code*: it is the SHA-256 of the config id, the
+SHA-256 of every user module the run imports (`user_modules`), the package version and the git
+commit. Editing a strategy therefore makes a new run. A user module is one named by the config
+(``strategy_path``, ``actor_path``, ``config_path``, compute ``handlers``, a custom
+``data_cls``) plus, transitively, the modules their source imports that live outside the
+flotilla package (``core``, ``node``, ``cluster``, ``adapters``), the standard library and the
+installed third-party packages; ``configs/`` holds examples, so its modules are user modules.
+
+A stored run is reused (``reused=True``, nothing run) only if its ``lineage.json`` has the same
+result id, the same data files with the same SHA-256 and the same module hashes, and it did not
+fault (no handler raised); ``force`` runs it again anyway. A run a handler error stopped
+(``raise_handler_errors = true``, the default) or in which handlers failed
+(``raise_handler_errors = false``) is written marked faulted and never reused.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import importlib
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import traceback
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -37,7 +54,8 @@ from typing import Any
 
 import msgspec
 
-from core.backtest.engine import BacktestEngine
+from core.backtest.engine import BacktestEngine, StrategyError
+from core.backtest.results import DeniedOrderRecord, HandlerErrorRecord
 from core.errors import ConfigError, DataError, FlotillaError
 from node.config import (
     BacktestDataConfig,
@@ -53,7 +71,9 @@ __all__ = [
     "add_venues",
     "build_engine",
     "load_run_result",
+    "result_id_of",
     "run_backtest",
+    "user_modules",
 ]
 
 # Called with (rows read so far, rows expected or None) each time a chunk is read.
@@ -64,7 +84,11 @@ class BacktestRunResult(msgspec.Struct, frozen=True, kw_only=True):
     """The outcome of one run of a `BacktestRunConfig`.
 
     ``statistics`` maps a currency code to its statistics; ``digest`` is the fill-log digest;
-    ``error`` holds the one-line error of a run that failed (then the counts are zero).
+    ``error`` holds the one-line error of a run that failed: before it started (then the counts
+    are zero) or stopped by a handler error (then the counts are those up to it).
+    ``handler_errors`` and ``denied_orders`` count every failed handler and denied order;
+    ``first_handler_errors`` and ``first_denied_orders`` list the first ten of each.
+    ``result_id`` is the id of the run's code and config (its folder's name).
     """
 
     config_id: str
@@ -85,6 +109,14 @@ class BacktestRunResult(msgspec.Struct, frozen=True, kw_only=True):
     run_dir: str | None = None
     error: str | None = None
     reused: bool = False
+    result_id: str = ""
+    first_handler_errors: list[HandlerErrorRecord] = []
+    first_denied_orders: list[DeniedOrderRecord] = []
+
+    @property
+    def is_faulted(self) -> bool:
+        """Whether a handler raised in the run (stopping it or not)."""
+        return self.handler_errors > 0
 
 
 # -- building an engine from a config -----------------------------------------------------------
@@ -307,21 +339,178 @@ def _package_version() -> str:
         return "unknown"
 
 
-def lineage_of(config: BacktestRunConfig, files: list[Path]) -> dict[str, Any]:
+_PACKAGE_ROOTS = ("core", "node", "cluster", "adapters")
+
+
+def _flotilla_dirs() -> list[Path]:
+    import core
+
+    top = Path(core.__file__).resolve().parent.parent
+    return [top / name for name in _PACKAGE_ROOTS]
+
+
+def _library_dirs() -> list[Path]:
+    """The standard library's and the installed packages' directories (not user code)."""
+    paths = sysconfig.get_paths()
+    dirs = {Path(paths[key]).resolve() for key in ("stdlib", "platstdlib", "purelib", "platlib")}
+    dirs.update(
+        Path(p).resolve() for p in sys.path if p.endswith(("site-packages", "dist-packages"))
+    )
+    return sorted(dirs)
+
+
+def _is_under(path: Path, dirs: list[Path]) -> bool:
+    return any(path.is_relative_to(d) for d in dirs)
+
+
+def _named_modules(config: BacktestRunConfig) -> list[str]:
+    """The modules a config names by ``"module:Name"`` paths."""
+    paths: list[str] = []
+    for component in (*config.strategies, *config.actors):
+        paths.append(getattr(component, "strategy_path", None) or component.actor_path)
+        if component.config_path is not None:
+            paths.append(component.config_path)
+    if config.compute is not None:
+        paths.extend(config.compute.handlers[name] for name in sorted(config.compute.handlers))
+    paths.extend(d.data_cls for d in config.data if ":" in d.data_cls)
+    return list(dict.fromkeys(path.split(":")[0] for path in paths))
+
+
+def _module_file(name: str) -> Path | None:
+    module = sys.modules.get(name)
+    if module is None:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as err:
+            raise ConfigError(f"cannot import user module {name!r}: {err}") from err
+    file = getattr(module, "__file__", None)
+    return Path(file).resolve() if file else None
+
+
+def _imported_names(path: Path, module_name: str, is_package: bool) -> list[str]:
+    """The absolute names of the modules a Python source file imports (relative ones resolved)."""
+    if path.suffix != ".py":
+        return []  # a compiled user module: its own bytes are hashed, its imports not read
+    try:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
+    except (SyntaxError, ValueError):
+        return []
+    package = module_name if is_package else module_name.rpartition(".")[0]
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                try:
+                    base = importlib.util.resolve_name("." * node.level + base, package)
+                except (ImportError, ValueError):
+                    continue
+            names.append(base)
+            # ``from pkg import submodule``: the submodule is a module too, if it is one.
+            names.extend(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+    return [n for n in names if n]
+
+
+def _find_file(name: str) -> tuple[Path | None, bool]:
+    """Return (file, is_package) of an importable module without importing it, or (None, _)."""
+    module = sys.modules.get(name)
+    if module is not None:
+        file = getattr(module, "__file__", None)
+        return (Path(file).resolve() if file else None), hasattr(module, "__path__")
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError, AttributeError):
+        return None, False
+    if spec is None or not spec.has_location or spec.origin is None:
+        return None, False
+    return Path(spec.origin).resolve(), spec.submodule_search_locations is not None
+
+
+def user_modules(config: BacktestRunConfig) -> list[dict[str, str]]:
+    """Return ``{"module", "path", "sha256"}`` of every user module of a run, sorted by name.
+
+    The modules named by the config are always user modules unless they live in the flotilla
+    package (``core``, ``node``, ``cluster``, ``adapters``); the modules their source imports,
+    transitively, are user modules unless they live in the flotilla package, the standard
+    library or an installed third-party package.
+
+    Raises
+    ------
+    ConfigError
+        If a named module does not import.
+    """
+    flotilla, libraries = _flotilla_dirs(), _library_dirs()
+    found: dict[str, Path] = {}
+    todo: list[tuple[str, Path, bool]] = []
+    for name in _named_modules(config):
+        path = _module_file(name)
+        if path is None or _is_under(path, flotilla):
+            continue
+        found[name] = path
+        todo.append((name, path, hasattr(sys.modules.get(name), "__path__")))
+    while todo:
+        name, path, is_package = todo.pop()
+        # Importing ``pkg.mod`` runs ``pkg/__init__.py`` first: the parents are imported code too.
+        parents = [name.rsplit(".", i)[0] for i in range(1, name.count(".") + 1)]
+        for imported in [*parents, *_imported_names(path, name, is_package)]:
+            if imported in found or imported.split(".")[0] in _PACKAGE_ROOTS:
+                continue
+            file, sub_package = _find_file(imported)
+            if file is None or _is_under(file, flotilla) or _is_under(file, libraries):
+                continue
+            found[imported] = file
+            todo.append((imported, file, sub_package))
+    return [
+        {"module": name, "path": str(found[name]), "sha256": _sha256(found[name])}
+        for name in sorted(found)
+    ]
+
+
+def result_id_of(config: BacktestRunConfig, modules: list[dict[str, str]]) -> str:
+    """Return the id of a run's results: SHA-256 of the config id, the user modules' SHA-256,
+    the package version and the git commit (see the module docstring)."""
+    key = {
+        "config_id": config.id,
+        "user_modules": [[m["module"], m["sha256"]] for m in modules],
+        "package_version": _package_version(),
+        "git_commit": _git_commit(),
+    }
+    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()
+
+
+def lineage_of(
+    config: BacktestRunConfig,
+    files: list[Path],
+    modules: list[dict[str, str]] | None = None,
+    faulted: bool = False,
+) -> dict[str, Any]:
     """Return the lineage record of a run: what went in, and which code ran it."""
+    modules = user_modules(config) if modules is None else modules
     return {
         "config_id": config.id,
+        "result_id": result_id_of(config, modules),
         "data_files": [
             {"path": str(f), "bytes": f.stat().st_size, "sha256": _sha256(f)} for f in files
         ],
+        "user_modules": modules,
         "package_version": _package_version(),
         "git_commit": _git_commit(),
         "python": sys.version.split()[0],
+        "faulted": faulted,
     }
 
 
-def _same_inputs(stored: dict, config: BacktestRunConfig, files: list[Path]) -> bool:
-    if stored.get("config_id") != config.id:
+def _reusable(
+    stored: dict, config: BacktestRunConfig, files: list[Path], modules: list[dict[str, str]]
+) -> bool:
+    """Whether a stored lineage is of the same config, code and data, and did not fault."""
+    if stored.get("faulted", True) or stored.get("config_id") != config.id:
+        return False
+    if stored.get("result_id") != result_id_of(config, modules):
+        return False
+    if stored.get("user_modules") != modules:
         return False
     seen = [(d["path"], d["sha256"]) for d in stored.get("data_files", [])]
     if [p for p, _ in seen] != [str(f) for f in files]:
@@ -353,10 +542,17 @@ def load_run_result(run_dir: str | Path) -> BacktestRunResult:
         ) from err
 
 
-def _result_of(engine: BacktestEngine, config: BacktestRunConfig, run_dir: str | None):
+def _result_of(
+    engine: BacktestEngine,
+    config: BacktestRunConfig,
+    run_dir: str | None,
+    result_id: str,
+    error: str | None = None,
+) -> BacktestRunResult:
     result = engine.get_result()
     return BacktestRunResult(
         config_id=config.id,
+        result_id=result_id,
         name=config.name,
         digest=result.digest,
         statistics=result.stats_pnls,
@@ -369,9 +565,12 @@ def _result_of(engine: BacktestEngine, config: BacktestRunConfig, run_dir: str |
         drop_reasons=result.drop_reasons,
         handler_errors=result.handler_errors,
         denied_orders=result.denied_orders,
+        first_handler_errors=result.first_handler_errors,
+        first_denied_orders=result.first_denied_orders,
         backtest_start_ns=result.backtest_start_ns,
         backtest_end_ns=result.backtest_end_ns,
         run_dir=run_dir,
+        error=error,
     )
 
 
@@ -490,15 +689,16 @@ def _write_run(
     engine: BacktestEngine,
     config: BacktestRunConfig,
     files: list[Path],
-    run_dir: Path,
+    modules: list[dict[str, str]],
+    result: BacktestRunResult,
     tearsheet: bool,
-) -> BacktestRunResult:
+) -> None:
     """Write the run's folder atomically: a temporary sibling renamed into place."""
+    run_dir = Path(result.run_dir)
     tmp = run_dir.with_name(f".{run_dir.name}.tmp-{os.getpid()}")
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
-    result = _result_of(engine, config, str(run_dir))
     (tmp / "config.json").write_bytes(_json(redacted_dict(config)))
     (tmp / "result.json").write_bytes(_json(result))
     stats = {"digest": result.digest, "statistics": result.statistics}
@@ -506,12 +706,12 @@ def _write_run(
     _write_reports(engine, config, tmp)
     if tearsheet:
         _write_tearsheet(engine, config, tmp)
-    (tmp / "lineage.json").write_bytes(_json(lineage_of(config, files)))
+    lineage = lineage_of(config, files, modules, faulted=result.is_faulted)
+    (tmp / "lineage.json").write_bytes(_json(lineage))
     _owner_only(tmp)
     if run_dir.exists():
         shutil.rmtree(run_dir)
     os.replace(tmp, run_dir)
-    return result
 
 
 def run_backtest(
@@ -522,8 +722,15 @@ def run_backtest(
     tearsheet: bool = True,
     progress: ProgressCallback | None = None,
     max_backwards: int | None = 0,
+    raise_on_fault: bool = True,
 ) -> BacktestRunResult:
-    """Run one config; with `results_dir`, write (or reuse) ``<results_dir>/<config id>/``.
+    """Run one config; with `results_dir`, write (or reuse) ``<results_dir>/<result id>/``.
+
+    A handler error stops the run when ``config.engine.raise_handler_errors`` (the default):
+    the folder is still written, marked faulted (never reused), and then `StrategyError` is
+    raised, or with ``raise_on_fault=False`` the result is returned with ``error`` set. With
+    ``raise_handler_errors = false`` the run goes on and the result counts the failed handlers
+    (``handler_errors``, ``is_faulted``); such a run is not reused either.
 
     A catalog stream with more than `max_backwards` rows going back in time fails the run
     (`DataError` with the count and the first rows), as `build_engine`.
@@ -531,21 +738,33 @@ def run_backtest(
     Raises
     ------
     ConfigError, DataError
-        If the config names data that is not there.
+        If the config names data or modules that are not there.
+    StrategyError
+        If a handler error stopped the run and `raise_on_fault` is set.
     """
     engine, files = build_engine(config, progress, max_backwards)
     try:
-        if results_dir is not None:
-            run_dir = Path(results_dir) / config.id
-            lineage = run_dir / "lineage.json"
-            if not force and lineage.is_file():
-                stored = json.loads(lineage.read_text())
-                if _same_inputs(stored, config, files):
-                    return msgspec.structs.replace(load_run_result(run_dir), reused=True)
-        engine.run(config.start_ns, config.end_ns)
-        if results_dir is None:
-            return _result_of(engine, config, None)
-        return _write_run(engine, config, files, run_dir, tearsheet)
+        modules = user_modules(config)
+        result_id = result_id_of(config, modules)
+        run_dir = None if results_dir is None else Path(results_dir) / result_id
+        if run_dir is not None and not force and (run_dir / "lineage.json").is_file():
+            stored = json.loads((run_dir / "lineage.json").read_text())
+            if _reusable(stored, config, files, modules):
+                return msgspec.structs.replace(load_run_result(run_dir), reused=True)
+        fault = None
+        try:
+            engine.run(config.start_ns, config.end_ns)
+        except StrategyError as err:
+            fault = err
+        error = None if fault is None else f"{type(fault).__name__}: {fault}"
+        result = _result_of(
+            engine, config, None if run_dir is None else str(run_dir), result_id, error
+        )
+        if run_dir is not None:
+            _write_run(engine, config, files, modules, result, tearsheet)
+        if fault is not None and raise_on_fault:
+            raise fault
+        return result
     finally:
         engine.dispose()
 
@@ -561,7 +780,8 @@ class BacktestNode:
     force : bool
         Run again even when a stored run has the same inputs.
     raise_exception : bool, default True
-        Stop at the first failing run; if False, record its error in its result and go on.
+        Stop at the first failing run (a config or data error, or a handler error that stopped
+        the run); if False, record its error in its result and go on.
     max_backwards : int or None, default 0
         Rows of one catalog stream going back in time that a run tolerates (see
         `run_backtest`).
@@ -602,6 +822,7 @@ class BacktestNode:
                         tearsheet=self.tearsheet,
                         progress=progress,
                         max_backwards=self.max_backwards,
+                        raise_on_fault=self.raise_exception,
                     )
                 )
             except Exception as err:

@@ -47,9 +47,12 @@ def test_make_demo_commands_give_the_pinned_digest(tmp_path, capsys, monkeypatch
     assert "orders / fills      8,794 / 8,794" in out
     tearsheet = next(line for line in out.splitlines() if "tearsheet" in line).split()[-1]
     assert os.path.getsize(tearsheet) > 1_000_000  # plotly.js inlined
-    # Same inputs: not run again, the stored result is printed.
+    # Same config, code and data: not run again; the first line says the result is stored.
     assert main(args) == 0
-    assert "[stored result: same config and data; --force to run again]" in capsys.readouterr().out
+    stored = capsys.readouterr().out
+    assert stored.startswith("Stored result of flotilla backtest ema-cross-demo (config ")
+    assert "not run again, same config, code and data; --force to run again" in stored
+    assert f"digest              {DEMO_DIGEST}" in stored
     run_dir = Path(tearsheet).parent
     assert main(["report", str(run_dir)]) == 0
     assert DEMO_DIGEST in capsys.readouterr().out

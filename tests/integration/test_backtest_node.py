@@ -16,6 +16,7 @@ from core.model.currencies import USD
 from core.testkit import TestInstrumentProvider
 from core.testkit.data import random_walk_bars, random_walk_quotes
 from node.backtest import BacktestNode, load_run_result, run_backtest
+from node.backtest.node import result_id_of, user_modules
 from node.cli import main
 from node.config import config_from_dict
 from node.persistence import ParquetDataCatalog
@@ -81,13 +82,14 @@ def test_cli_run_and_python_engine_give_the_same_digest(catalog_path, tmp_path, 
     results = tmp_path / "results"
     assert main(["backtest", str(config_file), "--results", str(results), "--no-tearsheet"]) == 0
     out = capsys.readouterr().out
-    config_id = config_from_dict(_config(catalog_path)).id
-    stored = load_run_result(results / config_id)
+    config = config_from_dict(_config(catalog_path))
+    result_id = result_id_of(config, user_modules(config))
+    stored = load_run_result(results / result_id)
     assert stored.iterations == N_BARS
     assert stored.total_orders > 100
     assert stored.digest == _python_digest()
     assert f"digest              {stored.digest}" in out
-    assert f"results             {results / config_id}" in out
+    assert f"results             {results / result_id}" in out
 
 
 def test_chunk_size_does_not_change_the_digest(catalog_path):
@@ -101,7 +103,7 @@ def test_chunk_size_does_not_change_the_digest(catalog_path):
 def test_results_folder_holds_reports_statistics_config_and_lineage(catalog_path, tmp_path):
     config = config_from_dict(_config(catalog_path))
     result = run_backtest(config, tmp_path, tearsheet=False)
-    run_dir = tmp_path / config.id
+    run_dir = tmp_path / result.result_id
     assert result.run_dir == str(run_dir)
     names = sorted(p.relative_to(run_dir).as_posix() for p in run_dir.rglob("*") if p.is_file())
     assert names == sorted(
@@ -269,7 +271,7 @@ def test_usage_errors_exit_2(capsys):
 def test_report_prints_the_stored_summary(catalog_path, tmp_path, capsys):
     config = config_from_dict(_config(catalog_path))
     result = run_backtest(config, tmp_path, tearsheet=False)
-    assert main(["report", str(tmp_path / config.id)]) == 0
+    assert main(["report", result.run_dir]) == 0
     out = capsys.readouterr().out
     assert result.digest in out and "PnL (total)" in out
     assert main(["report", str(tmp_path)]) == 1
@@ -381,8 +383,8 @@ def test_grid_cell_whose_handler_raises_without_raise_handler_errors_is_failed(c
             },
         }
     ]
+    data["engine"] = {"log_level": "ERROR", "raise_handler_errors": False}
     config = config_from_dict(data)
-    assert config.engine.raise_handler_errors is False
     cell = run_cell(config.id, config)
     assert cell.error is not None
     assert cell.error.startswith("StrategyError: 1 handler error(s), first in FragileEMACross-000")
