@@ -190,13 +190,13 @@ def decode_message(frames: list, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BY
         )
     try:
         message = _DECODER.decode(header)
-    except (msgspec.DecodeError, UnicodeDecodeError) as err:  # msgspec raises the latter as is
+    except (msgspec.DecodeError, UnicodeDecodeError):  # msgspec raises the latter as is
         version = _probe_version(header)
         if version is not None and version != PROTOCOL_VERSION:
             raise ProtocolError(
                 f"protocol version {version!r} unsupported, expected {PROTOCOL_VERSION}"
             ) from None
-        raise ProtocolError(f"malformed header: {_name_fields(str(err), header)}") from None
+        raise ProtocolError(f"malformed header: {_header_problem(header)}") from None
     if message.version != PROTOCOL_VERSION:
         raise ProtocolError(
             f"protocol version {message.version!r} unsupported, expected {PROTOCOL_VERSION}"
@@ -213,23 +213,35 @@ def decode_message(frames: list, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BY
 _BY_TAG = {cls.__struct_config__.tag: cls for cls in AnyMessage.__args__}
 
 
-def _name_fields(text: str, header) -> str:
-    """Turn msgspec's ``$[2]`` (array-like headers) into the field's name."""
-    import re
+def _header_problem(header) -> str:
+    """Say what is wrong with a header the typed decoder refused, located by field.
 
-    match = re.search(r"\$\[(\d+)\]", text)
-    if match is None:
-        return text
+    msgspec's error locates the problem only inside its English text (``$[2]``), so the header
+    is decoded again untyped and each position is checked against its field's annotation here:
+    the message names the kind and field and is worded by us, never by msgspec.
+    """
     try:
         fields = _VERSION_PROBE.decode(header)
     except (msgspec.DecodeError, UnicodeDecodeError):
-        return text
-    cls = _BY_TAG.get(fields[0]) if fields and isinstance(fields[0], str) else None
-    index = int(match.group(1))
-    if cls is None or not 1 <= index <= len(cls.__struct_fields__):
-        return text
-    name = f"{cls.__struct_config__.tag}.{cls.__struct_fields__[index - 1]}"
-    return text[: match.start()] + f"`{name}`" + text[match.end() :]
+        return "not a msgpack array of a message (or a string in it is not UTF-8)"
+    if not fields or not isinstance(fields[0], str) or fields[0] not in _BY_TAG:
+        kind = fields[0] if fields else None
+        return f"kind {kind!r} unknown, expected one of {', '.join(sorted(_BY_TAG))}"
+    cls = _BY_TAG[fields[0]]
+    infos = msgspec.structs.fields(cls)
+    required = sum(1 for info in infos if info.required)
+    if not required <= len(fields) - 1 <= len(infos):
+        return f"{fields[0]} has {len(fields) - 1} fields, expected {len(infos)}"
+    for info, value in zip(infos, fields[1:], strict=False):
+        try:
+            msgspec.convert(value, info.type)
+        except msgspec.ValidationError as err:
+            if err.__cause__ is not None:
+                return f"{fields[0]}.{info.name}: {err.__cause__}"
+            shown = repr(value)
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            return f"{fields[0]}.{info.name}: invalid value {shown}"
+    return f"{fields[0]}: invalid"
 
 
 def _probe_version(header):
