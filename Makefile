@@ -42,24 +42,28 @@ lock:  ## Regenerate requirements.lock from pyproject.toml (pip-tools, with hash
 		--extra test --extra bench --extra lint $(LOCK_ARGS) \
 		-o requirements.lock pyproject.toml build-requirements.in
 
-# System packages the tests need: Debian's chromium (the tearsheet test opens reports in it).
-# The stamp is redone whenever chromium is missing (FORCE), so removing it re-installs it.
-CHROMIUM := $(shell command -v chromium 2>/dev/null)
-$(STAMP)/system: $(if $(CHROMIUM),,FORCE)
+# System packages the tests need: Debian's chromium (the tearsheet test opens reports in it) and
+# redis-server (the live node's cache and bus tests start a real one on a free loopback port).
+# The stamp is redone whenever one is missing (FORCE), so removing one re-installs it.
+SYSTEM_PKGS := chromium redis-server
+MISSING_PKGS := $(foreach p,$(SYSTEM_PKGS),$(if $(shell command -v $(p) 2>/dev/null),,$(p)))
+$(STAMP)/system: $(if $(MISSING_PKGS),FORCE)
 	@mkdir -p $(STAMP)
-	@if ! command -v chromium >/dev/null 2>&1; then \
-		if [ "$$(id -u)" = 0 ]; then SUDO=; \
-		elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
-		else echo "chromium is missing and installing it needs root (no sudo): run" \
-			"'apt-get install chromium' as root, then make again" >&2; exit 1; fi; \
-		echo "installing Debian's chromium (apt-get) for the browser tests"; \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
-	fi
-	@command -v chromium >/dev/null 2>&1 || { echo "chromium still missing after apt-get" >&2; exit 1; }
+ifneq ($(strip $(MISSING_PKGS)),)
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null 2>&1; then SUDO=sudo; \
+	else echo "missing: $(strip $(MISSING_PKGS)); installing needs root (no sudo): run" \
+		"'apt-get update && apt-get install $(strip $(MISSING_PKGS))' as root, then make again" >&2; \
+		exit 1; fi; \
+	echo "installing Debian's $(strip $(MISSING_PKGS)) (apt-get) for the tests"; \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(strip $(MISSING_PKGS))
+endif
+	@for p in $(SYSTEM_PKGS); do command -v $$p >/dev/null 2>&1 || \
+		{ echo "$$p still missing after apt-get" >&2; exit 1; }; done
 	@touch $@
 
-system: $(STAMP)/system  ## Install the system packages the tests need (Debian's chromium)
+system: $(STAMP)/system  ## Install the system packages the tests need (Debian's chromium and redis-server)
 
 FORCE:
 

@@ -510,7 +510,9 @@ def _reusable(
         return False
     if stored.get("result_id") != result_id_of(config, modules):
         return False
-    if stored.get("user_modules") != modules:
+    # Modules by name and content: a project moved to another folder is the same code.
+    seen_modules = [(m.get("module"), m.get("sha256")) for m in stored.get("user_modules", [])]
+    if seen_modules != [(m["module"], m["sha256"]) for m in modules]:
         return False
     seen = [(d["path"], d["sha256"]) for d in stored.get("data_files", [])]
     if [p for p, _ in seen] != [str(f) for f in files]:
