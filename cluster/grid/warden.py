@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -75,15 +76,30 @@ def _group_members(pgid: int) -> list[int]:
     return members
 
 
-def _reap_group() -> None:
-    """SIGTERM the warden's process group, wait for it to empty, then SIGKILL it."""
+def _reap_group(temp_dir: str | None = None) -> None:
+    """SIGTERM the warden's process group, wait for it to empty, SIGKILL what is left, then
+    remove the session's temp dir (`temp_dir`, when the head had started) and exit.
+
+    The dir holds Ray's sockets, logs and spilled objects of a session nobody can join again;
+    kept, every grid run would leave one more under /tmp.
+    """
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     pgid = os.getpgid(0)
     os.killpg(pgid, signal.SIGTERM)
     deadline = time.monotonic() + GRACE_S
     while _group_members(pgid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    os.killpg(pgid, signal.SIGKILL)  # the warden too: nothing is left to do
+    for pid in _group_members(pgid):  # everyone but the warden, which still has work to do
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    deadline = time.monotonic() + GRACE_S
+    while _group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if temp_dir is not None:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+    os.killpg(pgid, signal.SIGKILL)  # the warden too (and anything that escaped the wait)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,20 +112,25 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     import ray
 
+    started = False
     try:
         ray.init(
             num_cpus=args.num_cpus,
             include_dashboard=False,
+            # Ray 2.60 rewrites a loopback node address to the host's reachable one and binds
+            # its servers there: the session token (_session_auth) is what keeps others out.
             _node_ip_address="127.0.0.1",
             _temp_dir=args.temp_dir,
             log_to_driver=False,
         )
+        started = True
         sys.stdout.write(ray.get_runtime_context().gcs_address + "\n")
         sys.stdout.flush()
         while sys.stdin.buffer.read(65536):  # the driver never writes: this waits for EOF
             pass
     finally:  # EOF, or the driver gone before the address could be written
-        _reap_group()
+        # A head that never started keeps its folder: warden.log there says why.
+        _reap_group(args.temp_dir if started else None)
     return 0
 
 

@@ -301,6 +301,7 @@ def test_grid_resume_runs_exactly_the_missing_cells_and_names_corrupt_cells(tmp_
     full = flotilla("grid", str(spec_path), "--results", str(out), "--no-progress")
     assert full.returncode == 0, full.stderr
     assert "grid small: 4 cells, 0 failed, 4 run now" in full.stdout
+    assert not Path(_ray_session(out)).exists()  # a finished grid leaves no Ray folder in /tmp
     first = (out / "results.parquet").read_bytes()
     ids = sorted(p.stem for p in (out / "cells").glob("*.json"))
     assert len(ids) == 4 and set((out / "submitted-1.txt").read_text().split()) == set(ids)
@@ -354,8 +355,10 @@ def test_grid_driver_sigkilled_mid_grid_leaves_no_ray_process(tmp_path):
         driver.kill()  # SIGKILL of the driver alone, not of a process group
         driver.wait(timeout=30)
         assert driver.returncode == -signal.SIGKILL
-        # Every process of that Ray session ends: head, agents and workers.
+        # Every process of that Ray session ends: head, agents and workers; and its folder
+        # under /tmp is removed (sockets, logs, spilled objects of a session nobody can join).
         eventually(lambda: not session_processes(temp_dir), timeout=60)
+        eventually(lambda: not Path(temp_dir).exists(), timeout=30)
     finally:
         if driver.poll() is None:
             driver.kill()
@@ -389,6 +392,7 @@ def test_grid_ctrl_c_prints_one_line_exits_130_and_stops_ray(tmp_path, moment):
     if moment == "mid-run":
         temp_dir = _ray_session(out)
         eventually(lambda: not session_processes(temp_dir), timeout=60)
+        eventually(lambda: not Path(temp_dir).exists(), timeout=30)
 
 
 def _importing_kernel(pid: int) -> bool:
