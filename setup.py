@@ -97,9 +97,30 @@ def _extensions():
         nthreads=int(os.environ.get("FLOTILLA_JOBS", "2")),
         quiet=True,
     )
+    for module in modules:
+        for source in module.sources:
+            _allow_none_pickle_state(Path(source))
     stamp.parent.mkdir(exist_ok=True)
     stamp.write_text(settings)
     return modules
+
+
+# Cython's generated pickle support passes ``None`` as the state of an object it restores with
+# ``__setstate__`` and then refuses it, because the module-wide
+# ``allow_none_for_extension_args=False`` reaches its internal ``tuple __pyx_state`` argument too:
+# every auto-pickled class failed with "Argument '__pyx_state' has incorrect type". That argument
+# is Cython's own, never user input, so it gets the default back (``None`` allowed). Only files
+# with the exact generated test are rewritten, so unchanged modules keep their timestamps.
+_PICKLE_STATE_TEST = '(((PyObject *)__pyx_v___pyx_state), (&PyTuple_Type), 0, "__pyx_state", 1)'
+
+
+def _allow_none_pickle_state(source: Path) -> None:
+    if source.suffix != ".c" or not source.exists():
+        return
+    text = source.read_text()
+    if _PICKLE_STATE_TEST in text:
+        fixed = _PICKLE_STATE_TEST.replace("), 0, ", "), 1, ")
+        source.write_text(text.replace(_PICKLE_STATE_TEST, fixed))
 
 
 setup(ext_modules=_extensions())

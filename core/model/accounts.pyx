@@ -77,6 +77,27 @@ cdef class Account:
                 )
             self._add_total((<Money>balance).currency, (<Money>balance).raw)
 
+    def __reduce__(self):
+        # Explicit: the history's typed memoryview stops Cython's automatic pickling.
+        return (_restore_account, (type(self), self._pickle_state()))
+
+    def _pickle_state(self):
+        """Return every field as plain objects (see `__reduce__`)."""
+        return (
+            self.id, <int>self.account_type, self.base_currency, dict(self._total),
+            dict(self._locked), self._last, self._last_hi, self._last_lo, self._last_ts,
+            list(self._history_currencies), np.array(self._history[:self._history_len]),
+            self._history_len, self._event_count,
+        )
+
+    def _unpickle_state(self, tuple state not None):
+        (self.id, account_type, self.base_currency, self._total, self._locked, self._last,
+         self._last_hi, self._last_lo, self._last_ts, self._history_currencies, history,
+         self._history_len, self._event_count) = state
+        self.account_type = <AccountType><int>account_type
+        self._history = np.ascontiguousarray(history, dtype=np.int64)
+        self._history_view = self._history
+
     cdef void _add_total(self, Currency currency, int64_t raw):
         self._total[currency] = self._total.get(currency, 0) + raw
         if currency not in self._locked:
@@ -393,6 +414,18 @@ cdef class MarginAccount(Account):
         self._margin_currency = {}
         self._ratios = {}
 
+    def _pickle_state(self):
+        return (
+            Account._pickle_state(self), self.default_leverage, dict(self._leverages),
+            dict(self._margins_init), dict(self._margins_maint), dict(self._margin_currency),
+        )
+
+    def _unpickle_state(self, tuple state not None):
+        (base, self.default_leverage, self._leverages, self._margins_init,
+         self._margins_maint, self._margin_currency) = state
+        Account._unpickle_state(self, base)
+        self._ratios = {}
+
     def set_leverage(self, InstrumentId instrument_id not None, leverage):
         self._leverages[instrument_id] = _leverage(leverage, self.id)
         self._ratios.clear()
@@ -496,3 +529,10 @@ cdef object _leverage(object value, AccountId account_id):
             f"MarginAccount {account_id}: leverage {value!r} invalid, expected a number >= 1"
         )
     return leverage
+
+
+def _restore_account(cls, tuple state not None):
+    """Rebuild an account pickled by `Account.__reduce__`."""
+    cdef Account account = cls.__new__(cls)
+    account._unpickle_state(state)
+    return account
