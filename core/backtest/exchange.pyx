@@ -14,14 +14,13 @@ import heapq
 from libc.stdint cimport INT64_MAX, int64_t
 
 from core.backtest.matching cimport OrderMatchingEngine
-from core.backtest.models cimport FeeModel, FillModel, LatencyModel
 from core.common.clock cimport Clock
 from core.execution.client cimport ExecutionClient
 from core.model.commands cimport CancelAllOrders, CancelOrder, CommandKind, ModifyOrder
 from core.model.commands cimport SubmitOrder, TradingCommand
 from core.model.data cimport Bar, Data, QuoteTick, TradeTick
 from core.model.enums cimport OrderSide, TimeInForce
-from core.model.identifiers cimport ClientId, Venue
+from core.model.identifiers cimport ClientId
 from core.model.orders cimport Order
 
 
@@ -29,8 +28,11 @@ from core.model.orders cimport Order
 cdef class SimulatedExchange:
     """A simulated venue: matching engines per instrument plus latency for commands."""
 
-    def __init__(self, spec not None, Clock clock not None):
-        # `spec` is a resolved `core.backtest.venue.VenueSpec` (every model set).
+    def __init__(self, spec, Clock clock not None):
+        # `spec` is a resolved `core.backtest.venue.VenueSpec` (every model set); a msgspec
+        # Struct, not an extension type, so it is checked here rather than in the signature.
+        if spec is None:
+            raise TypeError("SimulatedExchange: argument 'spec' is None, expected a VenueSpec")
         self.spec = spec
         self.venue = spec.venue
         self.oms_type = spec.oms_type
