@@ -8,12 +8,13 @@ fields, so every option has a name and a type instead of a key in a dict.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
 from core.backtest.models import FeeModel, FillModel, LatencyModel, MakerTakerFeeModel
 from core.errors import ValidationError
+from core.model.currency import Currency
 from core.model.enums import AccountType, BookType, OmsType
 from core.model.identifiers import InstrumentId, Venue
 from core.model.objects import Money
@@ -48,7 +49,7 @@ class VenueSpec(msgspec.Struct, frozen=True, kw_only=True):
     oms_type: OmsType
     account_type: AccountType
     starting_balances: list[Money]
-    base_currency: Any = None
+    base_currency: Currency | None = None
     default_leverage: Decimal = Decimal(1)
     leverages: dict[InstrumentId, Decimal | int] = {}
     fill_model: FillModel | None = None
