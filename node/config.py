@@ -399,6 +399,35 @@ class BacktestVenueConfig(NodeConfig, frozen=True, kw_only=True):
             if _decimal(value, f"leverages[{key!r}]") <= 0:
                 raise ConfigError(f"leverages[{key!r}]: expected > 0, got {value}")
 
+    def to_spec(self):
+        """Return the typed `core.backtest.venue.VenueSpec` of this venue (models built)."""
+        from core.backtest.venue import VenueSpec
+        from core.model.currency import Currency
+        from core.model.enums import AccountType, BookType, OmsType
+        from core.model.identifiers import InstrumentId, Venue
+        from core.model.objects import Money
+
+        return VenueSpec(
+            venue=Venue(self.name),
+            oms_type=OmsType[self.oms_type],
+            account_type=AccountType[self.account_type],
+            starting_balances=[Money.from_str(b) for b in self.starting_balances],
+            base_currency=Currency.from_str(self.base_currency) if self.base_currency else None,
+            default_leverage=Decimal(str(self.default_leverage)),
+            leverages={
+                InstrumentId.from_str(k): Decimal(str(v)) for k, v in self.leverages.items()
+            },
+            fill_model=self.fill_model.create(),
+            fee_model=self.fee_model.create(),
+            latency_model=self.latency_model.create(),
+            book_type=BookType[self.book_type],
+            bar_execution=self.bar_execution,
+            bar_adaptive_high_low_ordering=self.bar_adaptive_high_low_ordering,
+            reject_stop_orders=self.reject_stop_orders,
+            fill_at_next_bar_open=self.fill_at_next_bar_open,
+            fee_rounding=self.fee_rounding,
+        )
+
 
 class ComputeConfig(NodeConfig, frozen=True, kw_only=True):
     """Compute offload of a backtest run (`Actor.request_compute`).
@@ -417,6 +446,10 @@ class ComputeConfig(NodeConfig, frozen=True, kw_only=True):
         The `ComputeLatencyModel`.
     wait_timeout_secs : float, default 30
         Wall-clock bound on waiting for one worker reply.
+    broker_backend : str, default "cluster.compute:ZmqComputeBackend"
+        The ``"module:factory"`` that builds the broker's client, called as
+        ``factory(broker, curve_secret_key_file=..., broker_public_key=...)``: resolved by path,
+        so the node does not import the package that provides it.
     """
 
     handlers: dict[str, str] = {}
@@ -428,6 +461,7 @@ class ComputeConfig(NodeConfig, frozen=True, kw_only=True):
     jitter_ns: int = 0
     seed: int = 0
     wait_timeout_secs: float = 30.0
+    broker_backend: str = "cluster.compute:ZmqComputeBackend"
 
     def __post_init__(self) -> None:
         if bool(self.handlers) == (self.broker is not None):
@@ -447,6 +481,13 @@ class ComputeConfig(NodeConfig, frozen=True, kw_only=True):
             raise ConfigError(f"latency_per_byte_ns: expected >= 0, got {self.latency_per_byte_ns}")
         if not self.wait_timeout_secs > 0:
             raise ConfigError(f"wait_timeout_secs: expected > 0, got {self.wait_timeout_secs}")
+        if self.broker is not None:
+            from core.kernel import resolve_path
+
+            try:
+                resolve_path(self.broker_backend, what="compute backend factory")
+            except ConfigError as err:
+                raise ConfigError(f"broker_backend: {err}") from None
 
     def create(self):
         """Return ``(backend, latency_model)``; a broker backend connects now."""
@@ -457,9 +498,10 @@ class ComputeConfig(NodeConfig, frozen=True, kw_only=True):
         )
         if self.handlers:
             return InProcessComputeBackend(dict(self.handlers)), model
-        from cluster.compute import ZmqComputeBackend  # the node's ZeroMQ client
+        from core.kernel import Kernel
 
-        backend = ZmqComputeBackend(
+        backend = Kernel.create_compute_backend(
+            self.broker_backend,
             self.broker,
             curve_secret_key_file=self.curve_secret_key_file,
             broker_public_key=self.broker_public_key,

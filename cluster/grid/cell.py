@@ -20,24 +20,9 @@ import msgspec
 import numpy as np
 
 from core.errors import ConfigError, FlotillaError
+from node.backtest.memory import InMemoryData
 
 __all__ = ["CellResult", "InMemoryData", "build_cell_engine", "run_cell"]
-
-
-class InMemoryData(msgspec.Struct, frozen=True, kw_only=True):
-    """Data held in memory instead of a catalog: instruments and columnar streams.
-
-    Attributes
-    ----------
-    instruments : list
-        Instrument objects (they pickle).
-    streams : dict
-        Identifier (a bar type, or an instrument id for quotes/trades) to columns
-        (a mapping of int64 arrays, see `BacktestEngine.add_data`).
-    """
-
-    instruments: list[Any]
-    streams: dict[str, Any]
 
 
 class CellResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -66,57 +51,18 @@ class CellResult(msgspec.Struct, frozen=True, kw_only=True):
     worker_pid: int = 0
 
 
-def _slice(columns: Any, start: int | None, end: int | None) -> Any:
-    if start is None and end is None:
-        return columns
-    ts = np.asarray(columns["ts_init"])
-    mask = np.ones(ts.shape, dtype=bool)
-    if start is not None:
-        mask &= ts >= start
-    if end is not None:
-        mask &= ts <= end
-    return {k: np.asarray(v)[mask] for k, v in columns.items()}
-
-
 def build_cell_engine(config, memory: InMemoryData | None = None):
-    """Return the engine of a cell: from the catalog, or from `memory`.
+    """Return the engine of a cell: `node.backtest.build_engine`, the builder of every
+    backtest run, from the catalog or from `memory` (the compute backend included).
 
     Raises
     ------
     ConfigError
         If a data set the config names is not in `memory` (or the catalog).
     """
-    if memory is None:
-        from node.backtest import build_engine
+    from node.backtest import build_engine
 
-        return build_engine(config)[0]
-    from core.backtest.engine import BacktestEngine
-    from core.model.data import TradeTick
-    from node.backtest.node import add_venues
-
-    engine = BacktestEngine(config.engine)
-    add_venues(engine, config)
-    for instrument in memory.instruments:
-        engine.add_instrument(instrument)
-    for i, data_config in enumerate(config.data):
-        for identifier in data_config.identifiers:
-            if identifier not in memory.streams:
-                raise ConfigError(
-                    f"data[{i}]: {identifier} not in the in-memory data, expected one of "
-                    f"{', '.join(sorted(memory.streams))}"
-                )
-            columns = _slice(memory.streams[identifier], data_config.start_ns, data_config.end_ns)
-            if data_config.data_cls == "Bar":
-                engine.add_data(columns, bar_type=identifier)
-            elif data_config.data_cls == "TradeTick":
-                engine.add_data(columns, instrument_id=identifier, data_cls=TradeTick)
-            else:
-                engine.add_data(columns, instrument_id=identifier)
-    for actor in config.actors:
-        engine.add_actor(actor.create())
-    for strategy in config.strategies:
-        engine.add_strategy(strategy.create())
-    return engine
+    return build_engine(config, memory=memory)[0]
 
 
 def _daily_returns(engine) -> tuple[list[int], list[float]]:

@@ -28,7 +28,7 @@ from core.backtest.config import BacktestEngineConfig
 from core.backtest.exchange import BacktestExecClient, SimulatedExchange
 from core.backtest.loop import BacktestLoop
 from core.backtest.matching import OrderMatchingEngine
-from core.backtest.models import FeeModel, FillModel, LatencyModel, MakerTakerFeeModel
+from core.backtest.models import FeeModel, FillModel, LatencyModel
 from core.backtest.results import (
     BacktestResult,
     DeniedOrderRecord,
@@ -42,30 +42,23 @@ from core.backtest.stream import (
     QuoteArrayStream,
     TradeArrayStream,
 )
-from core.cache.cache import Cache
-from core.common.clock import TestClock
+from core.backtest.venue import VenueSpec
 from core.common.logging import (
     LogLevel,
     format_iso8601_ns,
     get_default_level,
     set_default_level,
 )
-from core.common.msgbus import MessageBus
-from core.data.engine import DataEngine
 from core.errors import ConfigError, DataError, FlotillaError, ValidationError
-from core.execution.engine import ExecutionEngine
+from core.kernel import Environment, Kernel
 from core.model.accounts import CashAccount, MarginAccount
 from core.model.data import BarType, QuoteTick, TradeTick
 from core.model.enums import AccountType, AggregationSource, BookType, InstrumentClass, OmsType
-from core.model.identifiers import AccountId, InstrumentId, TraderId, Venue
+from core.model.identifiers import AccountId, InstrumentId, Venue
 from core.model.instruments import CurrencyPair, Instrument
 from core.model.objects import Money
-from core.model.uuid import UUIDFactory
-from core.portfolio.portfolio import Portfolio
-from core.risk.engine import RiskEngine
 from core.trading.actor import Actor
 from core.trading.strategy import Strategy
-from core.trading.trader import Trader
 
 __all__ = ["BacktestEngine", "StrategyError", "last_error_line"]
 
@@ -122,28 +115,18 @@ class BacktestEngine:
                 f"BacktestEngineConfig"
             )
         self.config = config
-        self.trader_id = TraderId(config.trader_id)
-        self._seeds: list[tuple[UUIDFactory, int]] = []
-        self.clock = TestClock(0, self._uuid_factory())
-        self.msgbus = MessageBus(self.trader_id, self.clock)
-        self.cache = Cache()
-        self._uuids = self._uuid_factory()
-        self.portfolio = Portfolio(self.cache, self.msgbus, self.clock, self._uuids)
-        self.exec_engine = ExecutionEngine(
-            self.cache, self.msgbus, self.clock, self.portfolio, self._uuids, config.exec_engine
-        )
-        self.risk_engine = RiskEngine(
-            self.cache, self.msgbus, self.clock, self.exec_engine, self._uuids, config.risk_engine
-        )
-        self.data_engine = DataEngine(self.cache, self.msgbus, self.clock, config.data_engine)
-        self.trader = Trader(
-            self.trader_id,
-            self.cache,
-            self.portfolio,
-            self.msgbus,
-            clock_factory=lambda: TestClock(0, self._uuid_factory()),
-            uuid_factory_factory=self._uuid_factory,
-        )
+        # The kernel wires clock, bus, cache, portfolio, engines and trader (as a live node's).
+        self.kernel = Kernel(Environment.BACKTEST, config)
+        self.trader_id = self.kernel.trader_id
+        self.clock = self.kernel.clock
+        self.msgbus = self.kernel.msgbus
+        self.cache = self.kernel.cache
+        self._uuids = self.kernel.uuids
+        self.portfolio = self.kernel.portfolio
+        self.exec_engine = self.kernel.exec_engine
+        self.risk_engine = self.kernel.risk_engine
+        self.data_engine = self.kernel.data_engine
+        self.trader = self.kernel.trader
         self._exchanges: dict[Venue, SimulatedExchange] = {}
         self._instruments: dict[InstrumentId, Instrument] = {}
         self._streams: list = []
@@ -157,14 +140,7 @@ class BacktestEngine:
         self._start_ns = 0
         self._end_ns = 0
         self._iterations = 0
-        self._compute: tuple | None = None
         self._owned_backend = None
-
-    def _uuid_factory(self) -> UUIDFactory:
-        seed = (self.config.seed * 1_000_003 + len(self._seeds) * 7_919) & (2**64 - 1)
-        factory = UUIDFactory(seed)
-        self._seeds.append((factory, seed))
-        return factory
 
     # -- building --------------------------------------------------------------------------
 
@@ -187,7 +163,7 @@ class BacktestEngine:
         fill_at_next_bar_open: bool = False,
         fee_rounding: str | None = None,
     ) -> None:
-        """Add a simulated venue with its account (one per venue).
+        """Add a simulated venue with its account (one per venue); see `VenueSpec`.
 
         `fee_rounding` (``"exact"`` or ``"float"``) sets how the venue's fee model rounds rate
         commissions (see `core.backtest.models`); None keeps the model's own (default exact).
@@ -197,59 +173,42 @@ class BacktestEngine:
         ValidationError
             If the venue exists, a balance is not Money, or the book type is not L1_MBP.
         """
+        self.add_venue_spec(
+            VenueSpec(
+                venue=venue,
+                oms_type=oms_type,
+                account_type=account_type,
+                starting_balances=starting_balances,
+                base_currency=base_currency,
+                default_leverage=default_leverage,
+                leverages=dict(leverages or {}),
+                fill_model=fill_model,
+                fee_model=fee_model,
+                latency_model=latency_model,
+                book_type=book_type,
+                bar_execution=bar_execution,
+                bar_adaptive_high_low_ordering=bar_adaptive_high_low_ordering,
+                reject_stop_orders=reject_stop_orders,
+                fill_at_next_bar_open=fill_at_next_bar_open,
+                fee_rounding=fee_rounding,
+            )
+        )
+
+    def add_venue_spec(self, spec: VenueSpec) -> None:
+        """Add the simulated venue `spec` describes, with its account (one per venue).
+
+        Raises
+        ------
+        ValidationError
+            If the venue exists or the spec is invalid (`VenueSpec.resolved`).
+        """
         self._check_not_disposed("add_venue")
-        venue = Venue(venue) if isinstance(venue, str) else venue
+        if not isinstance(spec, VenueSpec):
+            raise ValidationError(f"add_venue_spec: invalid value {spec!r}, expected a VenueSpec")
+        venue = Venue(spec.venue) if isinstance(spec.venue, str) else spec.venue
         if venue in self._exchanges:
             raise ValidationError(f"add_venue: venue {venue} already added, expected a new venue")
-        if BookType(book_type) != BookType.L1_MBP:
-            raise ValidationError(
-                f"add_venue {venue}: book_type {BookType(book_type).name} is not supported yet, "
-                f"expected L1_MBP"
-            )
-        if not starting_balances or not all(isinstance(m, Money) for m in starting_balances):
-            raise ValidationError(
-                f"add_venue {venue}: starting_balances {starting_balances!r} invalid, expected a "
-                f"non-empty list of Money"
-            )
-        if base_currency is not None:
-            # A single-currency account holds only its base currency (NautilusTrader refuses
-            # the first fill of such a venue with "single-currency account has multiple
-            # currency update"); refuse it here, before the run.
-            for balance in starting_balances:
-                if balance.currency != base_currency:
-                    raise ValidationError(
-                        f"add_venue {venue}: starting balance {balance} is not in base_currency "
-                        f"{base_currency}; expected balances in {base_currency} (a "
-                        f"single-currency account), or base_currency=None for a multi-currency "
-                        f"account"
-                    )
-        fee_model = fee_model or MakerTakerFeeModel()
-        if not isinstance(fee_model, FeeModel):
-            raise ValidationError(
-                f"add_venue {venue}: fee_model {fee_model!r} invalid, expected a FeeModel"
-            )
-        if fee_rounding is not None:
-            fee_model = fee_model.with_rounding(fee_rounding)
-        exchange = SimulatedExchange(
-            venue,
-            OmsType(oms_type),
-            AccountType(account_type),
-            base_currency,
-            list(starting_balances),
-            Decimal(default_leverage),
-            BookType(book_type),
-            fill_model or FillModel(),
-            fee_model,
-            latency_model or LatencyModel(),
-            self.clock,
-            {
-                "bar_execution": bar_execution,
-                "bar_adaptive_high_low_ordering": bar_adaptive_high_low_ordering,
-                "reject_stop_orders": reject_stop_orders,
-                "fill_at_next_bar_open": fill_at_next_bar_open,
-                "leverages": dict(leverages or {}),
-            },
-        )
+        exchange = SimulatedExchange(spec.resolved(), self.clock)
         self._exchanges[venue] = exchange
         client = BacktestExecClient(exchange, AccountId(f"{venue.value}-001"))
         self.exec_engine.register_client(client)
@@ -297,7 +256,7 @@ class BacktestEngine:
             )
         self._instruments[instrument.id] = instrument
         self.cache.add_instrument(instrument)
-        options = exchange.options
+        spec = exchange.spec
         exchange.add_matching_engine(
             OrderMatchingEngine(
                 instrument,
@@ -310,10 +269,10 @@ class BacktestEngine:
                 self.exec_engine,
                 self.clock,
                 self._uuids,
-                bar_execution=options["bar_execution"],
-                bar_adaptive_high_low_ordering=options["bar_adaptive_high_low_ordering"],
-                reject_stop_orders=options["reject_stop_orders"],
-                fill_at_next_bar_open=options["fill_at_next_bar_open"],
+                bar_execution=spec.bar_execution,
+                bar_adaptive_high_low_ordering=spec.bar_adaptive_high_low_ordering,
+                reject_stop_orders=spec.reject_stop_orders,
+                fill_at_next_bar_open=spec.fill_at_next_bar_open,
                 fill_log=self._fill_log,
             )
         )
@@ -420,15 +379,11 @@ class BacktestEngine:
 
     def add_actor(self, actor: Actor) -> None:
         self._check_not_disposed("add_actor")
-        self.trader.add_actor(actor)
-        actor.set_error_policy(self._on_handler_error)
+        self.kernel.add_actor(actor, self._on_handler_error)
 
     def add_strategy(self, strategy: Strategy) -> None:
         self._check_not_disposed("add_strategy")
-        self.trader.add_strategy(strategy)
-        strategy.set_error_policy(self._on_handler_error)
-        if strategy.oms_type is not None:
-            self.exec_engine.register_oms_type(strategy.id, strategy.oms_type)
+        self.kernel.add_strategy(strategy, self._on_handler_error)
 
     def add_strategies(self, strategies: list[Strategy]) -> None:
         for strategy in strategies:
@@ -457,25 +412,16 @@ class BacktestEngine:
         close_on_dispose : bool, default False
             Close the backend when the engine is disposed (the engine owns it).
         """
-        from core.common.compute import ComputeBackend, ComputeLatencyModel
-
-        if not isinstance(backend, ComputeBackend):
-            raise ConfigError(
-                f"BacktestEngine.add_compute_backend: invalid backend {backend!r}, expected a "
-                f"ComputeBackend"
-            )
-        model = latency_model if latency_model is not None else ComputeLatencyModel()
-        self._compute = (backend, model, wait_timeout_secs)
+        try:
+            self.kernel.set_compute_backend(backend, latency_model, wait_timeout_secs)
+        except ConfigError as err:
+            raise ConfigError(f"BacktestEngine.add_compute_backend: {err}") from None
         self._owned_backend = backend if close_on_dispose else None
 
-    def _register_compute(self) -> None:
-        if self._compute is None:
-            return
-        backend, model, wait_timeout_secs = self._compute
-        for index, component in enumerate(self.trader.components()):
-            component.register_compute(
-                backend, model.copy(seed=model.seed + index), wait_timeout_secs
-            )
+    @property
+    def compute_backend(self):
+        """The backend serving `request_compute` in the runs, or None."""
+        return None if self.kernel.compute is None else self.kernel.compute[0]
 
     def _on_handler_error(self, component, handler: str, error: str) -> None:
         ts_ns = self.clock.timestamp_ns()
@@ -514,7 +460,7 @@ class BacktestEngine:
                     exchange.starting_balances,
                     exchange.default_leverage,
                 )
-                for instrument_id, leverage in exchange.options["leverages"].items():
+                for instrument_id, leverage in exchange.spec.leverages.items():
                     account.set_leverage(
                         InstrumentId.from_str(instrument_id)
                         if isinstance(instrument_id, str)
@@ -590,7 +536,7 @@ class BacktestEngine:
         # The configured log level holds for the run only; the process's level is restored.
         previous_level = get_default_level()
         set_default_level(LogLevel[self.config.log_level.upper()])
-        self._register_compute()
+        self.kernel.register_compute()
         try:
             self.trader.start()
             loop.run(start_ns, end_ns)
@@ -613,8 +559,7 @@ class BacktestEngine:
         """Clear all state of the last run; keep venues, instruments, data and components."""
         self._check_not_disposed("reset")
         self.trader.reset()
-        for factory, seed in self._seeds:
-            factory.reseed(seed)
+        self.kernel.reseed()
         for clock in [self.clock, *self.trader.clocks]:
             clock.cancel_timers()
             clock.set_time(0)

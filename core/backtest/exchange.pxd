@@ -19,7 +19,7 @@ cdef class SimulatedExchange:
     cdef readonly FillModel fill_model
     cdef readonly FeeModel fee_model
     cdef readonly LatencyModel latency_model
-    cdef readonly dict options
+    cdef readonly object spec
     cdef Clock _clock
     cdef dict _engines
     cdef list _engine_list

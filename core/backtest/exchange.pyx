@@ -14,14 +14,13 @@ import heapq
 from libc.stdint cimport INT64_MAX, int64_t
 
 from core.backtest.matching cimport OrderMatchingEngine
-from core.backtest.models cimport FeeModel, FillModel, LatencyModel
 from core.common.clock cimport Clock
 from core.execution.client cimport ExecutionClient
 from core.model.commands cimport CancelAllOrders, CancelOrder, CommandKind, ModifyOrder
 from core.model.commands cimport SubmitOrder, TradingCommand
 from core.model.data cimport Bar, Data, QuoteTick, TradeTick
 from core.model.enums cimport OrderSide, TimeInForce
-from core.model.identifiers cimport ClientId, Venue
+from core.model.identifiers cimport ClientId
 from core.model.orders cimport Order
 
 
@@ -29,21 +28,22 @@ from core.model.orders cimport Order
 cdef class SimulatedExchange:
     """A simulated venue: matching engines per instrument plus latency for commands."""
 
-    def __init__(self, Venue venue not None, oms_type, account_type, base_currency,
-                 list starting_balances not None, default_leverage, book_type,
-                 FillModel fill_model not None, FeeModel fee_model not None,
-                 LatencyModel latency_model not None, Clock clock not None, dict options=None):
-        self.venue = venue
-        self.oms_type = oms_type
-        self.account_type = account_type
-        self.base_currency = base_currency
-        self.starting_balances = starting_balances
-        self.default_leverage = default_leverage
-        self.book_type = book_type
-        self.fill_model = fill_model
-        self.fee_model = fee_model
-        self.latency_model = latency_model
-        self.options = options or {}
+    def __init__(self, spec, Clock clock not None):
+        # `spec` is a resolved `core.backtest.venue.VenueSpec` (every model set); a msgspec
+        # Struct, not an extension type, so it is checked here rather than in the signature.
+        if spec is None:
+            raise TypeError("SimulatedExchange: argument 'spec' is None, expected a VenueSpec")
+        self.spec = spec
+        self.venue = spec.venue
+        self.oms_type = spec.oms_type
+        self.account_type = spec.account_type
+        self.base_currency = spec.base_currency
+        self.starting_balances = list(spec.starting_balances)
+        self.default_leverage = spec.default_leverage
+        self.book_type = spec.book_type
+        self.fill_model = spec.fill_model
+        self.fee_model = spec.fee_model
+        self.latency_model = spec.latency_model
         self._clock = clock
         self._engines = {}
         self._engine_list = []

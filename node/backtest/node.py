@@ -48,7 +48,6 @@ import sys
 import sysconfig
 import traceback
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +56,7 @@ import msgspec
 from core.backtest.engine import BacktestEngine, StrategyError
 from core.backtest.results import DeniedOrderRecord, HandlerErrorRecord
 from core.errors import ConfigError, DataError, FlotillaError
+from node.backtest.memory import InMemoryData, sliced
 from node.config import (
     BacktestDataConfig,
     BacktestRunConfig,
@@ -67,6 +67,7 @@ from node.config import (
 __all__ = [
     "BacktestNode",
     "BacktestRunResult",
+    "InMemoryData",
     "ProgressCallback",
     "add_venues",
     "build_engine",
@@ -153,33 +154,9 @@ def _instrument_id_of(data_config: BacktestDataConfig, identifier: str):
 
 
 def add_venues(engine: BacktestEngine, config: BacktestRunConfig) -> None:
-    """Add every venue of `config` to `engine` (models, leverages, execution options)."""
-    from core.model.currency import Currency
-    from core.model.enums import AccountType, BookType, OmsType
-    from core.model.identifiers import InstrumentId, Venue
-    from core.model.objects import Money
-
+    """Add every venue of `config` to `engine`, each as its typed `VenueSpec`."""
     for venue in config.venues:
-        engine.add_venue(
-            Venue(venue.name),
-            OmsType[venue.oms_type],
-            AccountType[venue.account_type],
-            starting_balances=[Money.from_str(b) for b in venue.starting_balances],
-            base_currency=Currency.from_str(venue.base_currency) if venue.base_currency else None,
-            default_leverage=Decimal(str(venue.default_leverage)),
-            leverages={
-                InstrumentId.from_str(k): Decimal(str(v)) for k, v in venue.leverages.items()
-            },
-            fill_model=venue.fill_model.create(),
-            fee_model=venue.fee_model.create(),
-            latency_model=venue.latency_model.create(),
-            book_type=BookType[venue.book_type],
-            bar_execution=venue.bar_execution,
-            bar_adaptive_high_low_ordering=venue.bar_adaptive_high_low_ordering,
-            reject_stop_orders=venue.reject_stop_orders,
-            fill_at_next_bar_open=venue.fill_at_next_bar_open,
-            fee_rounding=venue.fee_rounding,
-        )
+        engine.add_venue_spec(venue.to_spec())
 
 
 class _Progress:
@@ -207,20 +184,51 @@ def build_engine(
     config: BacktestRunConfig,
     progress: ProgressCallback | None = None,
     max_backwards: int | None = 0,
+    memory: InMemoryData | None = None,
 ) -> tuple[BacktestEngine, list[Path]]:
-    """Return an engine wired from `config` (venues, instruments, data, actors, strategies)
-    and the data files it will read.
+    """Return an engine wired from `config` (venues, instruments, data, actors, strategies,
+    compute backend) and the data files it will read: the one way a backtest is built from a
+    config (`run_backtest` and a grid cell both call it).
 
-    `max_backwards` is how many rows of one catalog stream may go back in time (the engine
-    drops and counts them); one more fails the run (`ParquetDataCatalog.stream`).
+    The data comes from the catalogs `config` names or, given `memory`, from it (its
+    instruments and columns; no file is read). `max_backwards` is how many rows of one catalog
+    stream may go back in time (the engine drops and counts them); one more fails the run
+    (`ParquetDataCatalog.stream`).
 
     Raises
     ------
     ConfigError
-        If a catalog is missing, or an instrument or data set is not in it.
+        If a catalog is missing, or an instrument or data set is not in it (or in `memory`).
     """
     engine = BacktestEngine(config.engine)
-    add_venues(engine, config)
+    try:
+        add_venues(engine, config)
+        if memory is None:
+            files = _add_catalog_data(engine, config, progress, max_backwards)
+        else:
+            files = []
+            _add_memory_data(engine, config, memory)
+        for actor in config.actors:
+            engine.add_actor(actor.create())
+        for strategy in config.strategies:
+            engine.add_strategy(strategy.create())
+        if config.compute is not None:
+            backend, model = config.compute.create()
+            engine.add_compute_backend(
+                backend, model, config.compute.wait_timeout_secs, close_on_dispose=True
+            )
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, files
+
+
+def _add_catalog_data(
+    engine: BacktestEngine,
+    config: BacktestRunConfig,
+    progress: ProgressCallback | None,
+    max_backwards: int | None,
+) -> list[Path]:
     venues = {v.name for v in config.venues}
     added: set[str] = set()
     files: list[Path] = []
@@ -261,16 +269,30 @@ def build_engine(
         _add_stream(
             engine, config, catalog, data_cls, data_config, identifier, counter, max_backwards
         )
-    for actor in config.actors:
-        engine.add_actor(actor.create())
-    for strategy in config.strategies:
-        engine.add_strategy(strategy.create())
-    if config.compute is not None:
-        backend, model = config.compute.create()
-        engine.add_compute_backend(
-            backend, model, config.compute.wait_timeout_secs, close_on_dispose=True
-        )
-    return engine, files
+    return files
+
+
+def _add_memory_data(
+    engine: BacktestEngine, config: BacktestRunConfig, memory: InMemoryData
+) -> None:
+    from core.model.data import TradeTick
+
+    for instrument in memory.instruments:
+        engine.add_instrument(instrument)
+    for i, data_config in enumerate(config.data):
+        for identifier in data_config.identifiers:
+            if identifier not in memory.streams:
+                raise ConfigError(
+                    f"data[{i}]: {identifier} not in the in-memory data, expected one of "
+                    f"{', '.join(sorted(memory.streams))}"
+                )
+            columns = sliced(memory.streams[identifier], data_config.start_ns, data_config.end_ns)
+            if data_config.data_cls == "Bar":
+                engine.add_data(columns, bar_type=identifier)
+            elif data_config.data_cls == "TradeTick":
+                engine.add_data(columns, instrument_id=identifier, data_cls=TradeTick)
+            else:
+                engine.add_data(columns, instrument_id=identifier)
 
 
 def _rows_in(files: list[Path]) -> int:
