@@ -92,7 +92,8 @@ test-slow: build $(STAMP)/system  ## Run only the slow chaos and soak scenarios
 	$(VPY) -m pytest -m slow -q $(PYTEST_ARGS)
 
 bench: build  ## Run the benchmarks in tests/benchmarks (prints machine, versions, rates, ratios)
-	@set -e; for b in tests/benchmarks/bench_*.py; do echo "== $$b"; $(VPY) $$b; done
+	@failed=; for b in tests/benchmarks/bench_*.py; do echo "== $$b"; $(VPY) $$b || failed="$$failed $$b"; done; \
+	if [ -n "$$failed" ]; then echo "benchmarks with a missed target or an error:$$failed" >&2; exit 1; fi
 
 lint: $(STAMP)/deps  ## ruff check + format check, cython-lint
 	$(VPY) -m ruff check .

@@ -529,6 +529,11 @@ class BacktestDataConfig(NodeConfig, frozen=True, kw_only=True):
         Bounds on ``ts_init`` (ns or ISO 8601; inclusive).
     filter_expr : str, optional
         A row filter understood by the catalog, e.g. ``"bid_size > 0"``.
+    max_backwards : int, default 0
+        How many rows of one stream may go back in time (``ts_init`` below an earlier row's)
+        before the run fails; those rows are dropped and counted. 0: none may (the catalog
+        writes sorted files, so one is a damaged or hand-made file). The run allows the larger
+        of this and ``flotilla backtest --max-backwards``.
     """
 
     catalog_path: str
@@ -540,8 +545,14 @@ class BacktestDataConfig(NodeConfig, frozen=True, kw_only=True):
     start_time: int | str | None = None
     end_time: int | str | None = None
     filter_expr: str | None = None
+    max_backwards: int = 0
 
     def __post_init__(self) -> None:
+        if self.max_backwards < 0:
+            raise ConfigError(
+                f"max_backwards: expected an int >= 0 (rows allowed to go back in time), got "
+                f"{self.max_backwards}"
+            )
         if self.data_cls not in _DATA_CLASSES and ":" not in self.data_cls:
             raise ConfigError(
                 f"data_cls: expected one of {', '.join(_DATA_CLASSES)} or 'module:Class', got "

@@ -318,7 +318,10 @@ def _add_stream(
             end=data_config.end_ns,
             where=data_config.filter_expr,
             batch_size=config.chunk_size,
-            max_backwards=max_backwards,
+            # the larger allowance of the run's (CLI/API; None: any) and this data config's
+            max_backwards=None
+            if max_backwards is None
+            else max(max_backwards, data_config.max_backwards),
         )
 
     if data_cls is Bar:

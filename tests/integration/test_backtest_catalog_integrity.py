@@ -33,7 +33,7 @@ def catalog(tmp_path):
     return catalog
 
 
-def _config(catalog, tmp_path) -> str:
+def _config(catalog, tmp_path, **data_changes) -> str:
     data = {
         "name": "integrity",
         "engine": {"log_level": "ERROR"},
@@ -54,6 +54,7 @@ def _config(catalog, tmp_path) -> str:
             }
         ],
     }
+    data["data"][0].update(data_changes)
     path = tmp_path / "run.json"
     path.write_text(json.dumps(data))
     return str(path)
@@ -120,6 +121,25 @@ def test_backtest_tolerates_rows_going_backwards_up_to_the_option(catalog, tmp_p
     with pytest.raises(DataError, match="10 row\\(s\\) going backwards"):
         run_backtest(config)
     assert _backtest(_config(catalog, tmp_path), tmp_path, "--max-backwards", "-1") == 2
+
+
+def test_the_data_config_max_backwards_allows_that_many_rows_from_the_config_file(
+    catalog, tmp_path, capsys
+):
+    _unsort(catalog)
+    assert _backtest(_config(catalog, tmp_path, max_backwards=MOVED - 1), tmp_path) == 1
+    assert f"more than max_backwards {MOVED - 1}" in capsys.readouterr().err
+    assert _backtest(_config(catalog, tmp_path, max_backwards=MOVED), tmp_path) == 0
+    config = config_from_dict(json.loads((tmp_path / "run.json").read_text()))
+    assert config.data[0].max_backwards == MOVED
+    assert run_backtest(config).drop_reasons == {"ts_init going backwards": MOVED}
+    # the larger of the run's and the config's allowance holds
+    assert run_backtest(config, max_backwards=0).iterations == N - MOVED
+    # a negative allowance is a located error at load, exit 1, one line
+    assert _backtest(_config(catalog, tmp_path, max_backwards=-1), tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "data[0].max_backwards" in err and "expected an int >= 0" in err
+    assert err.count("\n") == 1
 
 
 def test_backtest_of_an_intact_catalog_is_unchanged(catalog, tmp_path):
