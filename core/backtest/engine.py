@@ -624,7 +624,7 @@ class BacktestEngine:
             # base-currency account, in the base currency (converted when it closed).
             closed: list[tuple] = []
             for p in positions:
-                if not p.is_closed() or p.account_id != account.id:
+                if not p.is_closed or p.account_id != account.id:
                     continue
                 pnl = self.portfolio.realized_pnl_in_base(p) or p.realized_pnl
                 closed.append((pnl.currency.code, pnl.as_double()))

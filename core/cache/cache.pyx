@@ -85,7 +85,7 @@ cdef class Cache:
         (<list>orders).append(order)
         if position_id is not None:
             self._position_for_order[order.client_order_id] = position_id
-        if order.is_open() or order.is_inflight():
+        if order.is_open_c() or order.is_inflight_c():
             self._orders_open[order.client_order_id] = order
 
     cpdef Order order(self, ClientOrderId client_order_id):
@@ -94,7 +94,7 @@ cdef class Cache:
 
     cpdef void update_order(self, Order order) except *:
         """Re-index `order` after an event (open/closed)."""
-        if order.is_closed():
+        if order.is_closed_c():
             self._orders_open.pop(order.client_order_id, None)
             # A filled order carries its position id: the index entry is redundant from here
             # on (`position_id_for_order` falls back to the order), so drop it to keep memory
@@ -118,7 +118,7 @@ cdef class Cache:
 
     def orders_closed(self, InstrumentId instrument_id=None, StrategyId strategy_id=None,
                       side=None):
-        return [o for o in self.orders(instrument_id, strategy_id, side) if o.is_closed()]
+        return [o for o in self.orders(instrument_id, strategy_id, side) if o.is_closed]
 
     def orders_open_count(self, InstrumentId instrument_id=None, StrategyId strategy_id=None,
                           side=None):
@@ -131,14 +131,14 @@ cdef class Cache:
 
     cpdef void add_position(self, Position position) except *:
         self._positions[position.id] = position
-        if position.is_open():
+        if position.is_open_c():
             self._positions_open[position.id] = position
 
     cpdef Position position(self, PositionId position_id):
         return self._positions.get(position_id)
 
     cpdef void update_position(self, Position position) except *:
-        if position.is_open():
+        if position.is_open_c():
             self._positions_open[position.id] = position
         else:
             self._positions_open.pop(position.id, None)
@@ -160,7 +160,7 @@ cdef class Cache:
         if position_id is not None:
             return position_id
         order = self._orders.get(client_order_id)
-        if order is not None and order.is_closed():
+        if order is not None and order.is_closed_c():
             return order.position_id
         return None
 
@@ -175,7 +175,7 @@ cdef class Cache:
         return _filter_positions(self._positions_open.values(), instrument_id, strategy_id)
 
     def positions_closed(self, InstrumentId instrument_id=None, StrategyId strategy_id=None):
-        return [p for p in self.positions(instrument_id, strategy_id) if p.is_closed()]
+        return [p for p in self.positions(instrument_id, strategy_id) if p.is_closed]
 
     def positions_open_count(self, InstrumentId instrument_id=None, StrategyId strategy_id=None):
         return len(self.positions_open(instrument_id, strategy_id))

@@ -230,7 +230,7 @@ cdef class ExecutionEngine:
             self._log.log_c(_ERROR, f"fill for unknown instrument {order.instrument_id}")
             return
         position = self._cache.position(fill.position_id)
-        if position is None or position.is_closed():
+        if position is None or position.is_closed_c():
             self._open_position(instrument, position, fill)
             return
         open_qty = position.signed_raw if position.signed_raw > 0 else -position.signed_raw
@@ -284,7 +284,7 @@ cdef class ExecutionEngine:
         self._cache.update_position(position)
         self._portfolio.update_fill(instrument, fill, position.realized_pnl_raw - before)
         self._publish_position_event(position.to_event(
-            PositionClosed if position.is_closed() else PositionChanged,
+            PositionClosed if position.is_closed_c() else PositionChanged,
             self._uuids.generate(), self._clock.timestamp_ns()))
 
     cdef void _publish_order_event(self, OrderEvent event) except *:

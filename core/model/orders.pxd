@@ -61,14 +61,16 @@ cdef class Order:
     cdef bint _has_trade_id(self, object trade_id) except -1
     cpdef void apply(self, OrderEvent event) except *
     cdef void _check_update(self, OrderUpdated updated) except *
-    cpdef bint is_open(self)
-    cpdef bint is_closed(self)
-    cpdef bint is_inflight(self)
-    cpdef bint is_buy(self)
-    cpdef bint is_sell(self)
-    cpdef bint is_passive(self)
+    # The status checks are properties for Python (as in NautilusTrader); cdef callers use
+    # these `_c` variants so the hot path never goes through a Python attribute lookup.
+    cdef bint is_open_c(self)
+    cdef bint is_closed_c(self)
+    cdef bint is_inflight_c(self)
+    cdef bint is_buy_c(self)
+    cdef bint is_sell_c(self)
+    cdef bint is_passive_c(self)
     cpdef bint would_reduce_only(self, PositionSide position_side, int64_t position_qty_raw)
-    cpdef OrderInitialized init_event(self)
+    cdef OrderInitialized init_event_c(self)
 
 
 cdef class MarketOrder(Order):

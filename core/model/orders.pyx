@@ -244,7 +244,7 @@ cdef class Order:
     @property
     def events(self):
         """A copy of the order's events, oldest first."""
-        return [self.init_event()] + self._events
+        return [self.init_event_c()] + self._events
 
     @property
     def event_count(self):
@@ -252,7 +252,7 @@ cdef class Order:
 
     @property
     def last_event(self):
-        return self._events[len(self._events) - 1] if self._events else self.init_event()
+        return self._events[len(self._events) - 1] if self._events else self.init_event_c()
 
     @property
     def trade_ids(self):
@@ -269,47 +269,143 @@ cdef class Order:
                 return True
         return False
 
-    cpdef OrderInitialized init_event(self):
+    cdef OrderInitialized init_event_c(self):
         if self._init is None:
             self._init = self._build_init()
         return self._init
 
-    cpdef bint is_open(self):
-        """Return whether the order works at (or is held for) a venue."""
+    @property
+    def init_event(self):
+        """The order's ``OrderInitialized`` event (built once on first read, then kept)."""
+        return self.init_event_c()
+
+    cdef bint is_open_c(self):
         return self.status in (
             OrderStatus.ACCEPTED, OrderStatus.TRIGGERED, OrderStatus.PENDING_UPDATE,
             OrderStatus.PENDING_CANCEL, OrderStatus.PARTIALLY_FILLED, OrderStatus.EMULATED,
             OrderStatus.RELEASED,
         )
 
-    cpdef bint is_closed(self):
-        """Return whether the order reached a terminal status."""
+    cdef bint is_closed_c(self):
         return self.status in (
             OrderStatus.DENIED, OrderStatus.REJECTED, OrderStatus.CANCELED,
             OrderStatus.EXPIRED, OrderStatus.FILLED,
         )
 
-    cpdef bint is_inflight(self):
-        """Return whether a request for the order awaits the venue's answer."""
+    cdef bint is_inflight_c(self):
         return self.status in (
             OrderStatus.SUBMITTED, OrderStatus.PENDING_UPDATE, OrderStatus.PENDING_CANCEL
         )
 
-    cpdef bint is_buy(self):
+    cdef bint is_buy_c(self):
         return self.side == OrderSide.BUY
 
-    cpdef bint is_sell(self):
+    cdef bint is_sell_c(self):
         return self.side == OrderSide.SELL
 
-    cpdef bint is_passive(self):
-        """Return whether the order is not a MARKET order."""
+    cdef bint is_passive_c(self):
         return self.order_type != OrderType.MARKET
 
+    @property
+    def is_open(self):
+        """Whether the order works at (or is held for) a venue.
+
+        ACCEPTED, TRIGGERED, PENDING_UPDATE, PENDING_CANCEL, PARTIALLY_FILLED, EMULATED or
+        RELEASED.
+        """
+        return self.is_open_c()
+
+    @property
+    def is_closed(self):
+        """Whether the order reached a terminal status (DENIED, REJECTED, CANCELED, EXPIRED, FILLED)."""
+        return self.is_closed_c()
+
+    @property
+    def is_inflight(self):
+        """Whether a request for the order awaits the venue's answer.
+
+        SUBMITTED, PENDING_UPDATE or PENDING_CANCEL.
+        """
+        return self.is_inflight_c()
+
+    @property
+    def is_emulated(self):
+        """Whether the order is held locally by the emulator (status EMULATED)."""
+        return self.status == OrderStatus.EMULATED
+
+    @property
+    def is_active_local(self):
+        """Whether the order is active and held locally (INITIALIZED, EMULATED or RELEASED)."""
+        return self.status in (
+            OrderStatus.INITIALIZED, OrderStatus.EMULATED, OrderStatus.RELEASED
+        )
+
+    @property
+    def is_canceled(self):
+        """Whether the order's status is CANCELED."""
+        return self.status == OrderStatus.CANCELED
+
+    @property
+    def is_pending_update(self):
+        """Whether the order's status is PENDING_UPDATE."""
+        return self.status == OrderStatus.PENDING_UPDATE
+
+    @property
+    def is_pending_cancel(self):
+        """Whether the order's status is PENDING_CANCEL."""
+        return self.status == OrderStatus.PENDING_CANCEL
+
+    @property
+    def is_buy(self):
+        """Whether the order side is BUY."""
+        return self.is_buy_c()
+
+    @property
+    def is_sell(self):
+        """Whether the order side is SELL."""
+        return self.is_sell_c()
+
+    @property
+    def is_passive(self):
+        """Whether the order is not a MARKET order."""
+        return self.is_passive_c()
+
+    @property
     def is_aggressive(self):
+        """Whether the order is a MARKET order."""
         return self.order_type == OrderType.MARKET
 
+    @property
     def is_contingency(self):
+        """Whether the order has a contingency type (OCO, OTO or OUO)."""
         return self.contingency_type != ContingencyType.NO_CONTINGENCY
+
+    @property
+    def is_parent_order(self):
+        """Whether the order is the parent of an OTO contingency (its children trigger on fill)."""
+        return self.contingency_type == ContingencyType.OTO
+
+    @property
+    def is_child_order(self):
+        """Whether the order has a parent order."""
+        return self.parent_order_id is not None
+
+    @property
+    def is_primary(self):
+        """Whether the order is the primary order of an execution-algorithm sequence.
+
+        Flotilla has no execution algorithms, so no order carries an ``exec_algorithm_id`` and
+        this is False for every order (as it is in NautilusTrader for an order without one).
+        """
+        return False
+
+    @property
+    def is_spawned(self):
+        """Whether the order was spawned by an execution algorithm.
+
+        False for every order: Flotilla has no execution algorithms (see ``is_primary``).
+        """
+        return False
 
     cpdef bint would_reduce_only(self, PositionSide position_side, int64_t position_qty_raw):
         """Return whether filling the rest of this order only reduces the given position."""

@@ -55,8 +55,9 @@ cdef class Position:
     cdef list _events
 
     cpdef void apply(self, OrderFilled fill) except *
-    cpdef bint is_open(self)
-    cpdef bint is_closed(self)
+    # Properties for Python (as in NautilusTrader); cdef callers use the `_c` variants.
+    cdef bint is_open_c(self)
+    cdef bint is_closed_c(self)
     cpdef int64_t unrealized_pnl_raw(self, int64_t last_px_raw) except? -1
     cdef int64_t _pnl_raw(self, int64_t px_raw, int64_t qty_raw, bint long_side) except? -1
     cdef bint _pnl_linear_c(self, int64_t px_raw, int64_t qty_raw, int step,

@@ -162,10 +162,20 @@ cdef class Position:
         self._events = []
         self.apply(fill)
 
-    cpdef bint is_open(self):
+    cdef bint is_open_c(self):
         return self.signed_raw != 0
 
-    cpdef bint is_closed(self):
+    cdef bint is_closed_c(self):
+        return self.signed_raw == 0
+
+    @property
+    def is_open(self):
+        """Whether the position holds a non-zero quantity."""
+        return self.signed_raw != 0
+
+    @property
+    def is_closed(self):
+        """Whether the position's quantity is back to zero."""
         return self.signed_raw == 0
 
     @property

@@ -160,7 +160,7 @@ cdef class Portfolio:
         account._add_total(base, pnl_base - commission_base)
         position = self._cache.position(fill.position_id) if fill.position_id is not None \
             else None
-        if position is not None and position.is_closed():
+        if position is not None and position.is_closed_c():
             # Keyed by identity (a NETTING position id is reused after it closes); the entry
             # holds the position, so its id cannot be reused while the entry exists.
             self._base_pnls[id(position)] = (position, self._to_base(

@@ -163,7 +163,7 @@ cdef class RiskEngine:
             command.client_order_id, command.venue_order_id, None, reason,
             self._uuids.generate(), self._clock.timestamp_ns(), self._clock.timestamp_ns(),
         )
-        if order is not None and order.is_closed():
+        if order is not None and order.is_closed_c():
             # A closed order takes no more events, but its strategy must still learn that the
             # modify failed: publish the rejection without applying it.
             self._msgbus.publish_c(f"events.order.{command.strategy_id.value}", event)
@@ -179,7 +179,7 @@ cdef class RiskEngine:
             return f"max order modify rate exceeded ({self._modify_count_max} per interval)"
         if order is None:
             return f"order {command.client_order_id} not found"
-        if order.is_closed():
+        if order.is_closed_c():
             return f"order {command.client_order_id} is closed"
         if instrument is None:
             return f"instrument {command.instrument_id} not found"

@@ -187,7 +187,7 @@ cdef class Strategy(Actor):
     def modify_order(self, Order order not None, quantity=None, price=None,
                      trigger_price=None):
         """Ask the venue to change `order`'s quantity, price or trigger price."""
-        if order.is_closed():
+        if order.is_closed_c():
             self.log.log_c(_WARNING, f"modify_order: {order.client_order_id} is closed")
             return
         if quantity is None and price is None and trigger_price is None:
@@ -195,7 +195,7 @@ cdef class Strategy(Actor):
                            f"{order.client_order_id}")
             return
         cdef int64_t now = self.clock.timestamp_ns()
-        if not order.is_inflight():
+        if not order.is_inflight_c():
             self.msgbus.send_c("ExecEngine.process", OrderPendingUpdate(
                 order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
                 order.venue_order_id, order.account_id, self._uuids.generate(), now, now,
@@ -207,11 +207,11 @@ cdef class Strategy(Actor):
 
     def cancel_order(self, Order order not None):
         """Ask the venue to cancel `order`."""
-        if order.is_closed():
+        if order.is_closed_c():
             self.log.log_c(_WARNING, f"cancel_order: {order.client_order_id} is already closed")
             return
         cdef int64_t now = self.clock.timestamp_ns()
-        if not order.is_inflight():
+        if not order.is_inflight_c():
             self.msgbus.send_c("ExecEngine.process", OrderPendingCancel(
                 order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
                 order.venue_order_id, order.account_id, self._uuids.generate(), now, now,
@@ -228,7 +228,7 @@ cdef class Strategy(Actor):
 
     def close_position(self, Position position not None, list tags=None):
         """Submit a reduce-only market order that flattens `position`."""
-        if position.is_closed():
+        if position.is_closed_c():
             self.log.log_c(_WARNING, f"close_position: {position.id} is already closed")
             return
         order = self.order_factory.market_c(

@@ -303,8 +303,8 @@ def test_post_only_limit_that_would_take_is_rejected():
     ]
     (rejected,) = [e for e in strategy.events if type(e).__name__ == "OrderRejected"]
     assert rejected.due_post_only
-    assert strategy.orders["taker"].is_closed()
-    assert not strategy.orders["maker"].is_closed()
+    assert strategy.orders["taker"].is_closed
+    assert not strategy.orders["maker"].is_closed
 
 
 def test_ioc_limit_fills_displayed_size_then_cancels_the_rest():
@@ -704,7 +704,7 @@ def test_netting_flip_through_zero_closes_and_opens_with_commission_split():
     assert len(closed) == 1
     assert [str(c) for c in closed[0].commissions()] == ["4.40 USD"]  # 2.20 + 2.20
     assert closed[0].realized_pnl == Money.from_str("95.60 USD")  # 100 − 2.20 − 2.20
-    (short,) = [p for p in engine.cache.positions() if p.is_open()]
+    (short,) = [p for p in engine.cache.positions() if p.is_open]
     assert [str(c) for c in short.commissions()] == ["2.20 USD"]
     assert (str(short.signed_qty), short.realized_pnl) == ("-100000", Money.from_str("-2.20 USD"))
     # 1,000,000 + 100.00 − 2.20 − 4.40

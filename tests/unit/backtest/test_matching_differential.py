@@ -279,7 +279,7 @@ class _ScriptedStrategy(Strategy):
 
     def _cancel(self, rid: str) -> None:
         order = self.orders.get(rid)
-        if order is not None and not order.is_closed():
+        if order is not None and not order.is_closed:
             self.cancel_order(order)
             return
         self.msgbus.send(
@@ -302,7 +302,7 @@ class _ScriptedStrategy(Strategy):
         trigger_price = None if cmd.trigger_price is None else _price(cmd.trigger_price)
         if (
             order is not None
-            and not order.is_closed()
+            and not order.is_closed
             and (quantity is not None or price is not None or trigger_price is not None)
         ):
             self.modify_order(order, quantity, price, trigger_price)

@@ -221,7 +221,7 @@ def test_cache_order_closed_unfilled_keeps_its_position_id(cache):
     for event in (b.submitted(order), b.accepted(order), b.canceled(order)):
         order.apply(event)
         cache.update_order(order)
-    assert order.is_closed() and order.position_id is None
+    assert order.is_closed and order.position_id is None
     assert cache.position_id_for_order(ClientOrderId("O-1")) == PositionId("P-7")
 
 

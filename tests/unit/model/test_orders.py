@@ -66,7 +66,7 @@ def test_order_constructor_valid_args_initialized_with_fields(
 
     assert type(order) is cls
     assert order.order_type == order_type
-    assert order.side == OrderSide.SELL and order.is_sell() and not order.is_buy()
+    assert order.side == OrderSide.SELL and order.is_sell and not order.is_buy
     assert order.status == S.INITIALIZED
     assert order.quantity == Q("250000")
     assert order.filled_qty == Q("0")
@@ -80,10 +80,10 @@ def test_order_constructor_valid_args_initialized_with_fields(
     assert order.trader_id == TRADER and order.strategy_id == STRATEGY
     assert order.venue_order_id is None and order.account_id is None
     assert order.event_count == 1
-    assert isinstance(order.init_event(), OrderInitialized)
-    assert order.last_event is order.init_event()
-    assert order.is_passive() == (order_type != OrderType.MARKET)
-    assert order.is_aggressive() == (order_type == OrderType.MARKET)
+    assert isinstance(order.init_event, OrderInitialized)
+    assert order.last_event is order.init_event
+    assert order.is_passive == (order_type != OrderType.MARKET)
+    assert order.is_aggressive == (order_type == OrderType.MARKET)
     assert order.avg_px == 0.0
 
 
@@ -93,7 +93,7 @@ def test_order_constructor_gtd_with_expire_time_keeps_expire_time(b, method):
 
     assert order.time_in_force == TimeInForce.GTD
     assert order.expire_time_ns == 5_000
-    assert order.init_event().expire_time_ns == 5_000
+    assert order.init_event.expire_time_ns == 5_000
 
 
 def test_order_constructor_contingency_fields_kept(b):
@@ -106,7 +106,7 @@ def test_order_constructor_contingency_fields_kept(b):
     )
 
     assert order.contingency_type == ContingencyType.OCO
-    assert order.is_contingency()
+    assert order.is_contingency
     assert order.linked_order_ids == [ClientOrderId("O-2")]
     assert order.tags == ["entry"]
     assert order.is_post_only and order.is_reduce_only
@@ -416,7 +416,7 @@ def make_event(b, order, name):
     if name == "fill_rest":
         return b.filled(order, str(order.leaves_qty) if order.leaves_qty.raw else "10000")
     if name == "initialized":
-        return order.init_event()
+        return order.init_event
     return getattr(b, name)(order)
 
 
@@ -685,7 +685,7 @@ FLAGS = {
 def test_order_status_flags_match_status(b, status, flags):
     order = build(b, status)
 
-    assert (order.is_open(), order.is_closed(), order.is_inflight()) == flags
+    assert (order.is_open, order.is_closed, order.is_inflight) == flags
     assert order.status_string() == status.name
 
 
@@ -861,7 +861,7 @@ def test_order_updated_quantity_equal_to_filled_fills_order(b):
 
     assert order.status == S.FILLED
     assert (order.quantity, order.leaves_qty) == (Q("40000"), Q("0"))
-    assert order.is_closed()
+    assert order.is_closed
 
 
 def test_order_updated_quantity_equal_to_filled_without_pending_fills_order(b):
@@ -950,12 +950,12 @@ def test_order_from_init_rebuilds_equal_fresh_order(b, method):
     order.apply(b.submitted(order))
     order.apply(b.accepted(order))
 
-    rebuilt = order_from_init(order.init_event())
+    rebuilt = order_from_init(order.init_event)
 
     assert type(rebuilt) is type(order)
     assert rebuilt == order and hash(rebuilt) == hash(order)
     assert rebuilt.status == S.INITIALIZED
-    assert rebuilt.events == [order.init_event()]
+    assert rebuilt.events == [order.init_event]
     fields = (
         "trader_id",
         "strategy_id",
@@ -1070,14 +1070,14 @@ def test_order_init_event_rebuilt_equals_the_event_the_order_was_built_from(b):
         parent_order_id=ClientOrderId("O-8"), tags=["entry", "tp"],
     )  # fmt: skip
 
-    init = order.init_event()
+    init = order.init_event
 
-    assert init_fields(init) == init_fields(order_from_init(init).init_event())
+    assert init_fields(init) == init_fields(order_from_init(init).init_event)
     assert init.quantity == Q("250000") and init.price == P("1.09990")
     assert init.trigger_price == P("1.10000") and init.trigger_type == TriggerType.LAST_PRICE
     assert init.id == order.init_id and init.ts_init == 1_000
     assert init.linked_order_ids == [ClientOrderId("O-10")] and init.tags == ["entry", "tp"]
-    assert order.init_event() is init  # built once, then kept
+    assert order.init_event is init  # built once, then kept
     assert order.events == [init] and order.event_count == 1 and order.last_event is init
 
 
@@ -1087,18 +1087,18 @@ def test_order_init_event_keeps_original_values_after_an_update(b):
 
     order.apply(b.updated(order, qty="150000", price="1.10020"))
 
-    init = order.init_event()
+    init = order.init_event
     assert (init.quantity, init.price) == (original_quantity, original_price)
     assert (order.quantity, order.price) == (Q("150000"), P("1.10020"))
     assert order.events[0] is init and order.event_count == len(order.events)
 
 
 def test_order_rebuilt_from_init_keeps_that_event(b):
-    init = b.limit(coid="O-3").init_event()
+    init = b.limit(coid="O-3").init_event
 
     order = order_from_init(init)
 
-    assert order.init_event() is init
+    assert order.init_event is init
 
 
 def test_order_init_id_is_stored_as_two_halves_and_built_on_read(b):
@@ -1110,4 +1110,4 @@ def test_order_init_id_is_stored_as_two_halves_and_built_on_read(b):
     # Equal to the id it was built with, but a new UUID4 per read: no object kept per order.
     assert order.init_id == init_id and str(order.init_id) == str(init_id)
     assert order.init_id is not order.init_id
-    assert order.init_event().id == init_id
+    assert order.init_event.id == init_id

@@ -111,7 +111,7 @@ def test_position_long_round_trip_realizes_exact_pnl_net_of_commissions():
     t = Trades(AAPL)
     pos = t.open(BUY, "100", "150.25", "1.00 USD")
 
-    assert (pos.side, pos.quantity, pos.is_open()) == (
+    assert (pos.side, pos.quantity, pos.is_open) == (
         PositionSide.LONG,
         Quantity.from_int(100),
         True,
@@ -124,7 +124,7 @@ def test_position_long_round_trip_realizes_exact_pnl_net_of_commissions():
     # (152.75 − 150.25) × 100 − 1.00 − 1.00 = 250.00 − 2.00
     assert pos.realized_pnl == usd("248.00")
     assert pos.realized_pnl.raw == 24_800 * 10**7
-    assert (pos.side, pos.is_closed(), pos.quantity) == (
+    assert (pos.side, pos.is_closed, pos.quantity) == (
         PositionSide.FLAT,
         True,
         Quantity.from_int(0),
@@ -195,7 +195,7 @@ def test_position_partial_closes_realize_each_part_and_average_close():
     assert pos.realized_pnl == usd("90.00")
     # (100 × 21.00 + 50 × 19.50 + 150 × 20.10) / 300 = 6090 / 300
     assert pos.avg_px_close == pytest.approx(20.30, abs=1e-12)
-    assert pos.is_closed()
+    assert pos.is_closed
     assert pos.event_count == 4
 
 
