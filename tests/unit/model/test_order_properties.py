@@ -6,6 +6,10 @@ bound method (always true), and a market maker re-quoted on every tick.
 
 from __future__ import annotations
 
+import inspect
+import json
+from pathlib import Path
+
 import pytest
 
 from node.demo import build_demo_engine
@@ -49,3 +53,25 @@ def test_position_is_open_and_is_closed_are_properties(engine):
     closed = [p for p in positions if p.is_closed]
     assert closed and all(p.is_open is False for p in closed)
     assert not callable(positions[0].is_open) and not callable(positions[0].is_closed)
+
+
+NT_PROPERTIES = json.loads(
+    (Path(__file__).resolve().parents[2] / "data" / "nt_properties.json").read_text()
+)
+
+
+@pytest.mark.parametrize("kind", ["Order", "Position"])
+def test_every_nautilus_trader_property_we_have_is_read_without_a_call(engine, kind):
+    # tests/data/nt_properties.json: the attributes NautilusTrader 1.231 reads without a call.
+    obj = engine.cache.orders()[0] if kind == "Order" else engine.cache.positions()[0]
+    methods = [
+        n for n in NT_PROPERTIES[kind] if hasattr(obj, n) and inspect.ismethod(getattr(obj, n))
+    ]
+    methods += [
+        n
+        for n in NT_PROPERTIES[kind]
+        if hasattr(obj, n) and type(getattr(obj, n)).__name__ == "builtin_function_or_method"
+    ]
+    assert not methods, f"{kind} has methods where NautilusTrader has properties: {methods}"
+    have = [n for n in NT_PROPERTIES[kind] if hasattr(obj, n)]
+    assert len(have) >= 20
