@@ -40,7 +40,7 @@ from collections import OrderedDict, deque
 import zmq
 
 from cluster.compute import protocol as p
-from cluster.compute._zmqio import recv_frames, send_frames
+from cluster.compute._fastpath import FastSocket, poll2
 from cluster.compute.config import BrokerConfig, resolve_token
 from cluster.compute.security import (
     CurveAllowList,
@@ -246,6 +246,8 @@ class Broker:
                 raise ConfigError(
                     f"BrokerConfig.{field}: cannot bind {address!r}: {reason}"
                 ) from None
+        self._fe = FastSocket(self.frontend)
+        self._be = FastSocket(self.backend)
         self.frontend_endpoint = self.frontend.last_endpoint.decode()
         self.backend_endpoint = self.backend.last_endpoint.decode()
         return self.frontend_endpoint, self.backend_endpoint
@@ -269,37 +271,35 @@ class Broker:
         """Serve until `stop` is called."""
         if self.frontend is None:
             self.bind()
-        poller = zmq.Poller()
-        poller.register(self.frontend, zmq.POLLIN)
-        poller.register(self.backend, zmq.POLLIN)
-        frontend, backend = self.frontend, self.backend
+        fe, be = self._fe, self._be
         timeout_ms = max(1, int(self._interval * 1000 / 2))
         next_tick = 0.0
         guard = self._guard
         on_backend, on_frontend = self._on_backend, self._on_frontend
-        events_opt, pollin = int(zmq.EVENTS), int(zmq.POLLIN)
+        be_recv, fe_recv = be.recv_frames, fe.recv_frames
+        be_readable, fe_readable = be.readable, fe.readable
         while not self._stop.is_set():
-            events = dict(poller.poll(timeout_ms))
-            if events.get(backend):
-                # the poll said readable: the first recv needs no EVENTS query (each costs a
-                # syscall); stop at the first "nothing more", bounded so the frontend gets its
-                # turn. EVENTS, not recv until zmq.Again: raising Again costs more.
+            ready = poll2(be, fe, timeout_ms)
+            if ready & 1:
+                # the poll said readable: the first recv needs no EVENTS query; stop at the
+                # first "nothing more", bounded so the frontend gets its turn. EVENTS, not
+                # recv until zmq.Again: raising Again costs more.
                 for _ in range(1000):
                     try:
-                        frames = recv_frames(backend)
+                        frames = be_recv()
                     except zmq.Again:
                         break
                     guard(on_backend, frames)
-                    if not backend.getsockopt(events_opt) & pollin:
+                    if not be_readable():
                         break
-            if events.get(frontend):
+            if ready & 2:
                 for _ in range(1000):
                     try:
-                        frames = recv_frames(frontend)
+                        frames = fe_recv()
                     except zmq.Again:
                         break
                     guard(on_frontend, frames)
-                    if not frontend.getsockopt(events_opt) & pollin:
+                    if not fe_readable():
                         break
             now = time.monotonic()
             if now >= next_tick:
@@ -319,7 +319,7 @@ class Broker:
     # -- clients ---------------------------------------------------------------------------
 
     def _on_frontend(self, frames: list) -> None:
-        client = frames[0].bytes
+        client = frames[0]
         try:
             message, array_frames = p.decode_message(frames[1:], self.config.max_message_bytes)
             kind = type(message)
@@ -457,7 +457,7 @@ class Broker:
 
     def _send_client(self, client: bytes, frames: list) -> None:
         try:
-            send_frames(self.frontend, [client, *frames])
+            self._fe.send_frames([client, *frames])
         except zmq.Again:
             self.counters["undeliverable"] += 1  # the client stopped reading: counted
         except zmq.ZMQError as err:
@@ -484,7 +484,7 @@ class Broker:
     # -- workers ---------------------------------------------------------------------------
 
     def _on_backend(self, frames: list) -> None:
-        identity = frames[0].bytes
+        identity = frames[0]
         worker = self._workers.get(identity)
         if worker is not None:
             worker.expiry = time.monotonic() + self._liveness
@@ -494,7 +494,7 @@ class Broker:
                     f"{len(frames) - 1} frames from a worker, expected [client id or empty, "
                     f"header, *arrays]"
                 )
-            client = frames[1].bytes
+            client = frames[1]
             if client:  # an answer to a request of that client
                 self._on_answer(identity, worker, client, frames[2:])
                 return
@@ -613,7 +613,7 @@ class Broker:
 
     def _send_worker(self, identity: bytes, client: bytes, frames: list) -> bool:
         try:
-            send_frames(self.backend, [identity, client, *frames])
+            self._be.send_frames([identity, client, *frames])
             return True
         except zmq.Again:
             return False

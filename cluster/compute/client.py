@@ -24,7 +24,7 @@ import msgspec
 import zmq
 
 from cluster.compute import protocol as p
-from cluster.compute._zmqio import recv_frames, send_frames
+from cluster.compute._fastpath import FastSocket
 from cluster.compute.security import load_public_key, load_secret_key, make_curve_client
 from core.common.compute import ComputeBackend, ComputeOutcome
 from core.errors import ConfigError, ProtocolError, ValidationError
@@ -111,9 +111,7 @@ class ZmqComputeBackend(ComputeBackend):
             )
         sock.connect(address)
         self.socket = sock
-        # one poller for the socket's life: Socket.poll builds a new one per call
-        self._poller = zmq.Poller()
-        self._poller.register(sock, zmq.POLLIN)
+        self._fast = FastSocket(sock)
         self._outstanding: dict[str, _Outstanding] = {}
         self._arrived: dict[str, ComputeOutcome] = {}
         self._completed: collections.OrderedDict[str, None] = collections.OrderedDict()
@@ -139,7 +137,7 @@ class ZmqComputeBackend(ComputeBackend):
         frames = [header, *buffers]
         deadline = time.monotonic() + self._timeout if self._timeout else float("inf")
         try:
-            send_frames(self.socket, frames)
+            self._fast.send_frames(frames)
         except zmq.Again:
             self.rejected_locally += 1
             self._arrived[request_id] = ComputeOutcome(
@@ -220,18 +218,19 @@ class ZmqComputeBackend(ComputeBackend):
         """Receive what is there (waiting up to `timeout_secs` for the first), heartbeat,
         expire timeouts."""
         sock = self.socket
+        fast = self._fast
         if timeout_secs > 0:
             # a waiter takes one message per poll: after the reply it waits for, it returns
             # without one more readiness query (each costs a syscall, ~4 µs here)
-            if self._poller.poll(int(timeout_secs * 1000) or 1):
+            if fast.poll(int(timeout_secs * 1000) or 1):
                 try:
-                    self._on_message(recv_frames(sock))
+                    self._on_message(fast.recv_frames())
                 except zmq.Again:
                     pass
         else:
             # EVENTS, not recv until zmq.Again: raising Again costs more per message
-            while sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
-                self._on_message(recv_frames(sock))
+            while fast.readable():
+                self._on_message(fast.recv_frames())
         now = time.monotonic()
         if now >= self._next_heartbeat:
             try:
@@ -299,7 +298,7 @@ class ZmqComputeBackend(ComputeBackend):
                 )
                 continue
             try:
-                send_frames(self.socket, entry.frames)
+                self._fast.send_frames(entry.frames)
                 self.resends += 1
             except zmq.Again:
                 del self._outstanding[rid]

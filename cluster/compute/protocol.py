@@ -30,6 +30,7 @@ from typing import Annotated
 import msgspec
 import numpy as np
 
+from cluster.compute._fastpath import MsgFrame
 from core.errors import ProtocolError
 
 __all__ = [
@@ -160,7 +161,10 @@ def array_frames(arrays) -> tuple[list[ArrayMeta], list]:
 
 
 def _frame_bytes(frame):
-    """Return a buffer over a zmq.Frame, bytes or memoryview."""
+    """Return a buffer over a part: bytes or a `MsgFrame` as is, a zmq.Frame's buffer."""
+    kind = type(frame)
+    if kind is bytes or kind is MsgFrame:
+        return frame
     buffer = getattr(frame, "buffer", None)
     return buffer if buffer is not None else frame
 
@@ -183,7 +187,9 @@ def decode_message(frames: list, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BY
     if not frames:
         raise ProtocolError("empty message, expected a header frame")
     header = _frame_bytes(frames[0])
-    total = sum(len(_frame_bytes(f)) for f in frames)
+    total = 0
+    for frame in frames:
+        total += len(_frame_bytes(frame))
     if total > max_message_bytes:
         raise ProtocolError(
             f"message of {total} bytes exceeds the limit of {max_message_bytes} bytes"

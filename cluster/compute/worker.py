@@ -28,7 +28,7 @@ import time
 import zmq
 
 from cluster.compute import protocol as p
-from cluster.compute._zmqio import recv_frames, send_frames
+from cluster.compute._fastpath import FastSocket
 from cluster.compute.config import WorkerConfig, resolve_token
 from cluster.compute.security import load_public_key, load_secret_key, make_curve_client
 from core.common.compute import invoke_handler, load_handler
@@ -88,8 +88,7 @@ class Worker:
             make_curve_client(sock, *self._curve)
         sock.connect(self.config.broker)
         self.socket = sock
-        self._poller = zmq.Poller()
-        self._poller.register(sock, zmq.POLLIN)
+        self._fast = FastSocket(sock)
         self._send_ready()
 
     def _send_ready(self) -> None:
@@ -143,19 +142,18 @@ class Worker:
             if self._stop.is_set() and drain_deadline is None:
                 drain_deadline = time.monotonic() + self.config.drain_timeout_ms / 1000.0
                 self._send_control(p.Disconnect(p.PROTOCOL_VERSION, "draining"))
-            # a poller kept for the socket's life (Socket.poll builds one per call); the poll
-            # said readable, so no EVENTS query (a syscall each) before the first recv
-            sock = self.socket
-            if self._poller.poll(timeout_ms):
+            # the poll said readable, so no EVENTS query before the first recv
+            fast = self._fast
+            if fast.poll(timeout_ms):
                 while True:
                     try:
-                        frames = recv_frames(sock)
+                        frames = fast.recv_frames()
                     except zmq.Again:
                         break
                     broker_expiry = time.monotonic() + self._liveness
                     if self._on_message(frames) and drain_deadline is not None:
                         return
-                    if sock is not self.socket or not sock.getsockopt(zmq.EVENTS) & zmq.POLLIN:
+                    if fast is not self._fast or not fast.readable():
                         break
             now = time.monotonic()
             if drain_deadline is not None and now > drain_deadline:
@@ -171,7 +169,7 @@ class Worker:
         try:
             if len(frames) < 2:
                 raise ProtocolError(f"{len(frames)} frames, expected [client, header, *arrays]")
-            client = frames[0].bytes
+            client = frames[0]
             message, array_frames = p.decode_message(frames[1:])
         except ProtocolError:
             self.protocol_errors += 1
@@ -216,7 +214,7 @@ class Worker:
                 metas, buffers = p.array_frames(out_arrays)
                 reply = p.Reply(p.PROTOCOL_VERSION, message.request_id, payload, metas)
                 answer = [p.encode(reply), *buffers]
-        send_frames(self.socket, [client, *answer], 0)
+        self._fast.send_frames([client, *answer], 0)
 
     def close(self) -> None:
         if self.socket is not None:
