@@ -27,7 +27,7 @@ cdef class FastSocket:
     cdef void *handle
     cdef object _py_send
 
-    cdef list recv_c(self, int flags)
+    cdef list recv_c(self, int flags, bint none_if_empty)
     cdef int send_c(self, list frames, int flags) except -1
     cdef bint readable_c(self) except -1
 

@@ -216,8 +216,9 @@ cdef class FastSocket:
         self.handle = <void *><uintptr_t>socket.underlying
         self._py_send = socket.send
 
-    cdef list recv_c(self, int flags):
-        """Receive one message; raise zmq.Again when none waits (with DONTWAIT)."""
+    cdef list recv_c(self, int flags, bint none_if_empty):
+        """Receive one message; when none waits (with DONTWAIT) return None if
+        `none_if_empty`, else raise zmq.Again."""
         cdef list frames = []
         cdef zmq_msg_t msg
         cdef int rc, more = 1, err
@@ -243,6 +244,8 @@ cdef class FastSocket:
                     continue
                 z_msg_close(&msg)
                 # libzmq delivers the parts of a message together: only the first can fail
+                if err == E_AGAIN and none_if_empty:
+                    return None
                 _raise(err)
             more = z_msg_more(&msg)
             size = z_msg_size(&msg)
@@ -330,7 +333,15 @@ cdef class FastSocket:
         zmq.Again
             If no message waits and `flags` has NOBLOCK.
         """
-        return self.recv_c(flags)
+        return self.recv_c(flags, False)
+
+    def try_recv(self):
+        """Receive one waiting message, or return None at once when there is none.
+
+        Cheaper than `recv_frames` + `readable` in a drain loop: one libzmq call per message
+        and no exception at the end.
+        """
+        return self.recv_c(ZMQ_DONTWAIT, True)
 
     def send_frames(self, list frames, int flags=1):
         """Send `frames` (bytes, `MsgFrame` or buffers) as one message.

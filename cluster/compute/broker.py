@@ -276,31 +276,22 @@ class Broker:
         next_tick = 0.0
         guard = self._guard
         on_backend, on_frontend = self._on_backend, self._on_frontend
-        be_recv, fe_recv = be.recv_frames, fe.recv_frames
-        be_readable, fe_readable = be.readable, fe.readable
+        be_recv, fe_recv = be.try_recv, fe.try_recv
         while not self._stop.is_set():
             ready = poll2(be, fe, timeout_ms)
             if ready & 1:
-                # the poll said readable: the first recv needs no EVENTS query; stop at the
-                # first "nothing more", bounded so the frontend gets its turn. EVENTS, not
-                # recv until zmq.Again: raising Again costs more.
+                # drain what is there, bounded so the frontend gets its turn
                 for _ in range(1000):
-                    try:
-                        frames = be_recv()
-                    except zmq.Again:
+                    frames = be_recv()
+                    if frames is None:
                         break
                     guard(on_backend, frames)
-                    if not be_readable():
-                        break
             if ready & 2:
                 for _ in range(1000):
-                    try:
-                        frames = fe_recv()
-                    except zmq.Again:
+                    frames = fe_recv()
+                    if frames is None:
                         break
                     guard(on_frontend, frames)
-                    if not fe_readable():
-                        break
             now = time.monotonic()
             if now >= next_tick:
                 self._tick(now)

@@ -228,9 +228,10 @@ class ZmqComputeBackend(ComputeBackend):
                 except zmq.Again:
                     pass
         else:
-            # EVENTS, not recv until zmq.Again: raising Again costs more per message
-            while fast.readable():
-                self._on_message(fast.recv_frames())
+            frames = fast.try_recv()
+            while frames is not None:
+                self._on_message(frames)
+                frames = fast.try_recv()
         now = time.monotonic()
         if now >= self._next_heartbeat:
             try:

@@ -142,18 +142,16 @@ class Worker:
             if self._stop.is_set() and drain_deadline is None:
                 drain_deadline = time.monotonic() + self.config.drain_timeout_ms / 1000.0
                 self._send_control(p.Disconnect(p.PROTOCOL_VERSION, "draining"))
-            # the poll said readable, so no EVENTS query before the first recv
             fast = self._fast
             if fast.poll(timeout_ms):
                 while True:
-                    try:
-                        frames = fast.recv_frames()
-                    except zmq.Again:
+                    frames = fast.try_recv()
+                    if frames is None:
                         break
                     broker_expiry = time.monotonic() + self._liveness
                     if self._on_message(frames) and drain_deadline is not None:
                         return
-                    if fast is not self._fast or not fast.readable():
+                    if fast is not self._fast:  # reconnected: the old socket is closed
                         break
             now = time.monotonic()
             if drain_deadline is not None and now > drain_deadline:

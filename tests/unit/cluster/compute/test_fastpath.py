@@ -83,6 +83,26 @@ def test_fastpath_nothing_waiting_raises_again_and_readable_says_so(pair):
     assert not b.readable()
 
 
+def test_fastpath_try_recv_returns_none_when_empty_and_whole_messages_in_order(pair):
+    a, b = pair
+    assert b.try_recv() is None
+    for i in range(50):
+        a.send_frames([b"id", str(i).encode(), b"z" * (COPY_THRESHOLD + 1 + i)], 0)
+    assert b.poll(1000)
+    got = []
+    while len(got) < 50:
+        frames = b.try_recv()
+        if frames is None:
+            assert b.poll(1000)
+            continue
+        got.append(frames)
+    assert b.try_recv() is None
+    assert [f[1] for f in got] == [str(i).encode() for i in range(50)]
+    assert all(
+        type(f[2]) is MsgFrame and len(f[2]) == COPY_THRESHOLD + 1 + i for i, f in enumerate(got)
+    )
+
+
 def test_fastpath_poll2_reports_which_socket_is_readable(pair):
     a, b = pair
     assert poll2(a, b, 0) == 0
