@@ -35,6 +35,10 @@ def test_fastpath_uses_the_libzmq_pyzmq_loaded():
     path = libzmq_path()
     assert "libzmq" in os.path.basename(path)
     assert os.path.exists(path)
+    # one copy of libzmq in the process: our calls act on the very sockets pyzmq made
+    with open("/proc/self/maps") as maps:
+        code = [line for line in maps if "libzmq" in line and " r-xp " in line]
+    assert len(code) == 1, code
 
 
 def test_fastpath_small_parts_arrive_as_bytes_big_ones_as_zero_copy_frames(pair):
