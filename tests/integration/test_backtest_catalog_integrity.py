@@ -19,6 +19,7 @@ from node.backtest import run_backtest
 from node.cli import main
 from node.config import config_from_dict
 from node.persistence import ParquetDataCatalog
+from tests.kit.run_config import ema_run_config
 
 BAR_TYPE = "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL"
 N = 2_000
@@ -34,26 +35,7 @@ def catalog(tmp_path):
 
 
 def _config(catalog, tmp_path, **data_changes) -> str:
-    data = {
-        "name": "integrity",
-        "engine": {"log_level": "ERROR"},
-        "venues": [
-            {
-                "name": "SIM",
-                "oms_type": "NETTING",
-                "account_type": "MARGIN",
-                "starting_balances": ["1000000 USD"],
-                "base_currency": "USD",
-            }
-        ],
-        "data": [{"catalog_path": str(catalog.path), "data_cls": "Bar", "bar_types": [BAR_TYPE]}],
-        "strategies": [
-            {
-                "strategy_path": "configs.strategies.ema_cross:EMACross",
-                "config": {"instrument_id": "EUR/USD.SIM", "bar_type": BAR_TYPE},
-            }
-        ],
-    }
+    data = ema_run_config(catalog.path, name="integrity")
     data["data"][0].update(data_changes)
     path = tmp_path / "run.json"
     path.write_text(json.dumps(data))

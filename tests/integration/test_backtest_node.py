@@ -21,6 +21,7 @@ from node.cli import main
 from node.config import config_from_dict
 from node.persistence import ParquetDataCatalog
 from tests.kit import recorder
+from tests.kit.run_config import ema_run_config
 
 BAR_TYPE = "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL"
 N_BARS = 5_000
@@ -36,28 +37,7 @@ def catalog_path(tmp_path_factory):
 
 
 def _config(catalog_path, **changes) -> dict:
-    data = {
-        "name": "ema",
-        "engine": {"log_level": "ERROR"},
-        "venues": [
-            {
-                "name": "SIM",
-                "oms_type": "NETTING",
-                "account_type": "MARGIN",
-                "starting_balances": ["1000000 USD"],
-                "base_currency": "USD",
-            }
-        ],
-        "data": [{"catalog_path": str(catalog_path), "data_cls": "Bar", "bar_types": [BAR_TYPE]}],
-        "strategies": [
-            {
-                "strategy_path": "configs.strategies.ema_cross:EMACross",
-                "config": {"instrument_id": "EUR/USD.SIM", "bar_type": BAR_TYPE},
-            }
-        ],
-    }
-    data.update(changes)
-    return data
+    return ema_run_config(catalog_path, **changes)
 
 
 def _python_digest() -> str:

@@ -26,6 +26,7 @@ from core.analysis.reports import (
 from core.analysis.statistics import compute_statistics
 from node.backtest.tearsheet import CHART_IDS, MAX_FILL_MARKERS, MAX_LINE_POINTS, write_tearsheet
 from tests.kit.browser import chromium_path, guard_page
+from tests.kit.run_config import ema_run_config
 
 T0 = 1_704_067_200_000_000_000  # 2024-01-01T00:00:00Z
 MINUTE = 60_000_000_000
@@ -388,34 +389,7 @@ def test_tearsheet_of_a_flotilla_backtest_run_directory_renders(browser, tmp_pat
     catalog = ParquetDataCatalog(tmp_path / "catalog")
     catalog.write_data([TestInstrumentProvider.default_fx_ccy("EUR/USD")])
     catalog.write_table("bar", bar_type, pa.table(random_walk_bars(3_000, seed=7)))
-    config = config_from_dict(
-        {
-            "name": "ema",
-            "engine": {"log_level": "ERROR"},
-            "venues": [
-                {
-                    "name": "SIM",
-                    "oms_type": "NETTING",
-                    "account_type": "MARGIN",
-                    "starting_balances": ["1000000 USD"],
-                    "base_currency": "USD",
-                }
-            ],
-            "data": [
-                {
-                    "catalog_path": str(tmp_path / "catalog"),
-                    "data_cls": "Bar",
-                    "bar_types": [bar_type],
-                }
-            ],
-            "strategies": [
-                {
-                    "strategy_path": "configs.strategies.ema_cross:EMACross",
-                    "config": {"instrument_id": "EUR/USD.SIM", "bar_type": bar_type},
-                }
-            ],
-        }
-    )
+    config = config_from_dict(ema_run_config(tmp_path / "catalog", bar_type=bar_type))
     result = run_backtest(config, tmp_path / "results")
 
     opened = open_report(browser, Path(result.run_dir) / "tearsheet.html")

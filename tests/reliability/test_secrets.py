@@ -23,6 +23,7 @@ from core.testkit import TestInstrumentProvider
 from core.testkit.data import random_walk_bars
 from node.config import BacktestVenueConfig, config_from_dict
 from node.persistence import ParquetDataCatalog
+from tests.kit.run_config import ema_run_config
 from tests.kit.secret_strategy import API_KEY, API_SECRET, PASSWORD, TOKEN, SecretConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,32 +126,19 @@ def catalog_path(tmp_path_factory):
 
 
 def test_backtest_run_stores_and_logs_no_secret_and_is_owner_only(catalog_path, tmp_path):
-    config = {
-        "name": "secrets",
-        "engine": {"log_level": "INFO"},
-        "venues": [
-            {
-                "name": "SIM",
-                "oms_type": "NETTING",
-                "account_type": "MARGIN",
-                "starting_balances": ["1000000 USD"],
-                "base_currency": "USD",
-            }
-        ],
-        "data": [{"catalog_path": str(catalog_path), "data_cls": "Bar", "bar_types": [BAR_TYPE]}],
-        "strategies": [
-            {
-                "strategy_path": "tests.kit.secret_strategy:SecretStrategy",
-                "config": {
-                    "instrument_id": "EUR/USD.SIM",
-                    "api_key": API_KEY,
-                    "api_secret": API_SECRET,
-                    "db_password": PASSWORD,
-                    "venue": {"auth": {"token": TOKEN}},
-                },
-            }
-        ],
-    }
+    config = ema_run_config(
+        catalog_path,
+        name="secrets",
+        log_level="INFO",
+        strategy_path="tests.kit.secret_strategy:SecretStrategy",
+        strategy_config={
+            "instrument_id": "EUR/USD.SIM",
+            "api_key": API_KEY,
+            "api_secret": API_SECRET,
+            "db_password": PASSWORD,
+            "venue": {"auth": {"token": TOKEN}},
+        },
+    )
     path = tmp_path / "secrets.json"
     path.write_text(json.dumps(config))
     results = tmp_path / "results"

@@ -38,6 +38,7 @@ from node.backtest import BacktestNode, run_backtest
 from node.backtest.memory import InMemoryData
 from node.config import config_from_dict
 from node.persistence import ParquetDataCatalog
+from tests.kit.run_config import ema_run_config
 
 ROOT = Path(__file__).resolve().parents[3]
 BAR_TYPE = "EUR/USD.SIM-1-MINUTE-MID-EXTERNAL"
@@ -66,24 +67,7 @@ def _memory() -> InMemoryData:
 
 
 def _config(catalog_path, **changes):
-    data = {
-        "engine": {"log_level": "ERROR"},
-        "venues": [
-            {
-                "name": "SIM",
-                "oms_type": "NETTING",
-                "account_type": "MARGIN",
-                "starting_balances": ["1000000 USD"],
-                "base_currency": "USD",
-            }
-        ],
-        "data": [{"catalog_path": str(catalog_path), "data_cls": "Bar", "bar_types": [BAR_TYPE]}],
-        "strategies": [
-            {"strategy_path": EMA, "config": {"instrument_id": "EUR/USD.SIM", "bar_type": BAR_TYPE}}
-        ],
-    }
-    data.update(changes)
-    return config_from_dict(data)
+    return config_from_dict(ema_run_config(catalog_path, name=None, strategy_path=EMA, **changes))
 
 
 def _compute_config(catalog_path, compute: dict):
