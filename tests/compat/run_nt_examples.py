@@ -51,113 +51,47 @@ EXEMPT = {"market_buy_on_start": "uses NautilusTrader's newer API (exempt by the
 #   ("iid",) InstrumentId of EUR/USD.SIM; ("bar", spec) BarType.from_str(f"{IID}-{spec}");
 #   ("dec", "1") Decimal; ("qty", "1") Quantity.from_str; anything else is passed as is.
 BID_BARS = "1-MINUTE-BID-EXTERNAL"
+
+
+def _ema(strategy: str, data: list[str], **extra) -> dict:
+    """A scenario of an EMA-family example: EUR/USD BID bars, 100,000 units; `extra` holds
+    further config fields, or `oms_type` / `exec_algorithms` for the scenario itself."""
+    scenario = {k: extra.pop(k) for k in ("oms_type", "exec_algorithms") if k in extra}
+    config = {"instrument_id": ("iid",), "bar_type": ("bar", BID_BARS)}
+    config["trade_size"] = ("dec", "100000")
+    config.update(extra)
+    return {"strategy": strategy, "config": config, "data": data, **scenario}
+
+
+_TRAILING = {
+    "atr_period": 20,
+    "trailing_atr_multiple": 3.0,
+    "trailing_offset_type": "PRICE",
+    "trigger_type": "BID_ASK",
+}
 SCENARIOS: dict[str, dict] = {
     "blank": {"strategy": "MyStrategy", "config": {"instrument_id": ("iid",)}, "data": ["quotes"]},
-    "ema_cross": {
-        "strategy": "EMACross",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-        },
-        "data": ["bars", "quotes", "trades"],
-    },
-    "ema_cross_long_only": {
-        "strategy": "EMACrossLongOnly",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-        },
-        "data": ["bars"],
-    },
-    "ema_cross_hedge_mode": {
-        "strategy": "EMACross",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-        },
-        "data": ["bars", "trades"],
-        "oms_type": "HEDGING",
-    },
-    "ema_cross_bracket": {
-        "strategy": "EMACrossBracket",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-            "bracket_distance_atr": 1.0,
-        },
-        "data": ["bars", "quotes"],
-    },
-    "ema_cross_bracket_algo": {
-        "strategy": "EMACrossBracketAlgo",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-            "bracket_distance_atr": 1.0,
-        },
-        "data": ["bars", "quotes"],
-    },
-    "ema_cross_stop_entry": {
-        "strategy": "EMACrossStopEntry",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-            "atr_period": 20,
-            "trailing_atr_multiple": 3.0,
-            "trailing_offset_type": "PRICE",
-            "trailing_offset": ("dec", "0.00050"),
-            "trigger_type": "BID_ASK",
-        },
-        "data": ["bars", "quotes"],
-    },
-    "ema_cross_trailing_stop": {
-        "strategy": "EMACrossTrailingStop",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-            "atr_period": 20,
-            "trailing_atr_multiple": 3.0,
-            "trailing_offset_type": "PRICE",
-            "trigger_type": "BID_ASK",
-        },
-        "data": ["bars", "quotes"],
-    },
-    "ema_cross_twap": {
-        "strategy": "EMACrossTWAP",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-        },
-        "data": ["bars", "quotes"],
-        "exec_algorithms": ["TWAPExecAlgorithm"],
-    },
-    "bb_mean_reversion": {
-        "strategy": "BBMeanReversion",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-        },
-        "data": ["bars", "quotes"],
-    },
-    "volatility_market_maker": {
-        "strategy": "VolatilityMarketMaker",
-        "config": {
-            "instrument_id": ("iid",),
-            "bar_type": ("bar", BID_BARS),
-            "trade_size": ("dec", "100000"),
-            "atr_period": 20,
-            "atr_multiple": 2.0,
-        },
-        "data": ["bars", "quotes"],
-    },
+    "ema_cross": _ema("EMACross", ["bars", "quotes", "trades"]),
+    "ema_cross_long_only": _ema("EMACrossLongOnly", ["bars"]),
+    "ema_cross_hedge_mode": _ema("EMACross", ["bars", "trades"], oms_type="HEDGING"),
+    "ema_cross_bracket": _ema("EMACrossBracket", ["bars", "quotes"], bracket_distance_atr=1.0),
+    "ema_cross_bracket_algo": _ema(
+        "EMACrossBracketAlgo", ["bars", "quotes"], bracket_distance_atr=1.0
+    ),
+    "ema_cross_stop_entry": _ema(
+        "EMACrossStopEntry",
+        ["bars", "quotes"],
+        **_TRAILING,
+        trailing_offset=("dec", "0.00050"),
+    ),
+    "ema_cross_trailing_stop": _ema("EMACrossTrailingStop", ["bars", "quotes"], **_TRAILING),
+    "ema_cross_twap": _ema(
+        "EMACrossTWAP", ["bars", "quotes"], exec_algorithms=["TWAPExecAlgorithm"]
+    ),
+    "bb_mean_reversion": _ema("BBMeanReversion", ["bars", "quotes"]),
+    "volatility_market_maker": _ema(
+        "VolatilityMarketMaker", ["bars", "quotes"], atr_period=20, atr_multiple=2.0
+    ),
     "market_maker": {
         "strategy": "MarketMaker",
         "args": [("iid",), ("dec", "100000"), ("dec", "1000000")],
