@@ -25,22 +25,13 @@ import numpy as np
 
 from core.analysis.statistics import compute_statistics
 from core.backtest.config import BacktestEngineConfig
-from core.backtest.exchange import BacktestExecClient, SimulatedExchange
 from core.backtest.loop import BacktestLoop
-from core.backtest.matching import OrderMatchingEngine
 from core.backtest.models import FeeModel, FillModel, LatencyModel
 from core.backtest.results import (
     BacktestResult,
     DeniedOrderRecord,
     HandlerErrorRecord,
     fill_log_digest,
-)
-from core.backtest.stream import (
-    BarArrayStream,
-    ListStream,
-    ObjectChunkStream,
-    QuoteArrayStream,
-    TradeArrayStream,
 )
 from core.backtest.venue import VenueSpec
 from core.common.logging import (
@@ -49,13 +40,12 @@ from core.common.logging import (
     get_default_level,
     set_default_level,
 )
-from core.errors import ConfigError, DataError, FlotillaError, ValidationError
+from core.errors import ConfigError, FlotillaError, ValidationError
 from core.kernel import Environment, Kernel
-from core.model.accounts import CashAccount, MarginAccount
-from core.model.data import BarType, QuoteTick, TradeTick
-from core.model.enums import AccountType, AggregationSource, BookType, InstrumentClass, OmsType
-from core.model.identifiers import AccountId, InstrumentId, Venue
-from core.model.instruments import CurrencyPair, Instrument
+from core.model.data import BarType
+from core.model.enums import AccountType, BookType, OmsType
+from core.model.identifiers import InstrumentId, Venue
+from core.model.instruments import Instrument
 from core.model.objects import Money
 from core.trading.actor import Actor
 from core.trading.strategy import Strategy
@@ -127,10 +117,11 @@ class BacktestEngine:
         self.risk_engine = self.kernel.risk_engine
         self.data_engine = self.kernel.data_engine
         self.trader = self.kernel.trader
-        self._exchanges: dict[Venue, SimulatedExchange] = {}
-        self._instruments: dict[InstrumentId, Instrument] = {}
-        self._streams: list = []
-        self._fill_log: list = []
+        # the kernel's own containers (simulated venues, instruments, streams, fills)
+        self._exchanges = self.kernel.exchanges
+        self._instruments = self.kernel.instruments
+        self._streams = self.kernel.streams
+        self._fill_log = self.kernel.fill_log
         self._handler_errors: list[tuple[str, str, str]] = []
         self._handler_error_ts: list[int] = []
         self._result: BacktestResult | None = None
@@ -203,79 +194,12 @@ class BacktestEngine:
             If the venue exists or the spec is invalid (`VenueSpec.resolved`).
         """
         self._check_not_disposed("add_venue")
-        if not isinstance(spec, VenueSpec):
-            raise ValidationError(f"add_venue_spec: invalid value {spec!r}, expected a VenueSpec")
-        venue = Venue(spec.venue) if isinstance(spec.venue, str) else spec.venue
-        if venue in self._exchanges:
-            raise ValidationError(f"add_venue: venue {venue} already added, expected a new venue")
-        exchange = SimulatedExchange(spec.resolved(), self.clock)
-        self._exchanges[venue] = exchange
-        client = BacktestExecClient(exchange, AccountId(f"{venue.value}-001"))
-        self.exec_engine.register_client(client)
+        self.kernel.add_venue_spec(spec)
 
     def add_instrument(self, instrument: Instrument) -> None:
-        """Add an instrument; its venue must have been added.
-
-        Raises
-        ------
-        ValidationError
-            If the venue is unknown or the instrument was added already.
-        """
+        """Add an instrument; its venue must have been added (see `Kernel.add_instrument`)."""
         self._check_not_disposed("add_instrument")
-        if not isinstance(instrument, Instrument):
-            raise ValidationError(
-                f"add_instrument: invalid value {instrument!r}, expected an Instrument"
-            )
-        exchange = self._exchanges.get(instrument.id.venue)
-        if exchange is None:
-            raise ValidationError(
-                f"add_instrument {instrument.id}: venue {instrument.id.venue} not added, "
-                f"expected add_venue({instrument.id.venue!r}, ...) first"
-            )
-        if instrument.id in self._instruments:
-            raise ValidationError(f"add_instrument: {instrument.id} already added")
-        base = exchange.base_currency
-        if (
-            base is not None
-            and exchange.account_type == AccountType.CASH
-            and instrument.instrument_class == InstrumentClass.SPOT
-            and (isinstance(instrument, CurrencyPair) or instrument.quote_currency != base)
-        ):
-            # A cash account holds what it buys: spot in another currency would put a second
-            # currency into a single-currency account (NautilusTrader refuses it too).
-            raise ValidationError(
-                f"add_instrument {instrument.id}: venue {instrument.id.venue} has a CASH account "
-                f"with base_currency {base}, which holds only {base}, but spot "
-                f"{type(instrument).__name__} settles in "
-                + (
-                    f"{instrument.get_base_currency()} and {instrument.quote_currency}"
-                    if isinstance(instrument, CurrencyPair)
-                    else f"{instrument.quote_currency}"
-                )
-                + "; expected base_currency=None (a multi-currency account) for that venue"
-            )
-        self._instruments[instrument.id] = instrument
-        self.cache.add_instrument(instrument)
-        spec = exchange.spec
-        exchange.add_matching_engine(
-            OrderMatchingEngine(
-                instrument,
-                exchange.venue,
-                AccountId(f"{exchange.venue.value}-001"),
-                len(exchange.matching_engines()) + 1,
-                exchange.fill_model,
-                exchange.fee_model,
-                self.cache,
-                self.exec_engine,
-                self.clock,
-                self._uuids,
-                bar_execution=spec.bar_execution,
-                bar_adaptive_high_low_ordering=spec.bar_adaptive_high_low_ordering,
-                reject_stop_orders=spec.reject_stop_orders,
-                fill_at_next_bar_open=spec.fill_at_next_bar_open,
-                fill_log=self._fill_log,
-            )
-        )
+        self.kernel.add_instrument(instrument)
 
     def add_data(
         self,
@@ -310,72 +234,14 @@ class BacktestEngine:
             If the data is neither form, or columns are missing.
         """
         self._check_not_disposed("add_data")
-        priority = len(self._streams)
-        if isinstance(data, list):
-            if not data:
-                raise DataError("add_data: empty list, expected at least one data object")
-            self._streams.append(ListStream(data, priority))
-            return
-        if callable(data) and bar_type is None and instrument_id is None:
-            self._streams.append(ObjectChunkStream(data, priority))
-            return
-        if callable(data):
-            columns, source = None, data
-        else:
-            columns, source = _columns(data), None
-        if bar_type is not None:
-            bar_type = BarType.from_str(bar_type) if isinstance(bar_type, str) else bar_type
-            instrument = self._require_instrument(bar_type.instrument_id)
-            stream_cls, identifier = BarArrayStream, bar_type
-        elif instrument_id is not None:
-            instrument_id = (
-                InstrumentId.from_str(instrument_id)
-                if isinstance(instrument_id, str)
-                else instrument_id
-            )
-            instrument = self._require_instrument(instrument_id)
-            if data_cls is None:
-                if columns is None:
-                    raise DataError(
-                        "add_data: a chunk source with instrument_id needs data_cls=QuoteTick or "
-                        "data_cls=TradeTick"
-                    )
-                data_cls = TradeTick if "price" in columns else QuoteTick
-            if data_cls is QuoteTick:
-                stream_cls = QuoteArrayStream
-            elif data_cls is TradeTick:
-                stream_cls = TradeArrayStream
-            else:
-                raise DataError(
-                    f"add_data: data_cls {data_cls!r} invalid for columnar data, expected "
-                    f"QuoteTick or TradeTick (or bar_type=... for bars)"
-                )
-            # The instrument's own id object: every per-event dict lookup keyed by it (cache,
-            # venue, topics) then hits on identity instead of comparing strings.
-            identifier = instrument.id
-        else:
-            raise DataError(
-                "add_data: columnar data needs bar_type=... (bars) or instrument_id=... (quotes, "
-                "trades)"
-            )
-        self._streams.append(
-            stream_cls(
-                identifier,
-                columns,
-                instrument.price_precision if price_precision is None else price_precision,
-                instrument.size_precision if size_precision is None else size_precision,
-                priority,
-                source=source,
-            )
+        self.kernel.add_data(
+            data,
+            bar_type=bar_type,
+            instrument_id=instrument_id,
+            data_cls=data_cls,
+            price_precision=price_precision,
+            size_precision=size_precision,
         )
-
-    def _require_instrument(self, instrument_id: InstrumentId) -> Instrument:
-        instrument = self._instruments.get(instrument_id)
-        if instrument is None:
-            raise DataError(
-                f"add_data: instrument {instrument_id} not added, expected add_instrument first"
-            )
-        return instrument
 
     def add_actor(self, actor: Actor) -> None:
         self._check_not_disposed("add_actor")
@@ -446,54 +312,6 @@ class BacktestEngine:
 
     # -- running ---------------------------------------------------------------------------
 
-    def _initialize_accounts(self) -> None:
-        for venue, exchange in self._exchanges.items():
-            account_id = AccountId(f"{venue.value}-001")
-            if exchange.account_type == AccountType.CASH:
-                account = CashAccount(
-                    account_id, exchange.base_currency, exchange.starting_balances
-                )
-            else:
-                account = MarginAccount(
-                    account_id,
-                    exchange.base_currency,
-                    exchange.starting_balances,
-                    exchange.default_leverage,
-                )
-                for instrument_id, leverage in exchange.spec.leverages.items():
-                    account.set_leverage(
-                        InstrumentId.from_str(instrument_id)
-                        if isinstance(instrument_id, str)
-                        else instrument_id,
-                        leverage,
-                    )
-            self.portfolio.initialize_account(account)
-
-    def _set_execution_bar_types(self) -> None:
-        intervals: dict[InstrumentId, int] = {}
-        for stream in self._streams:
-            bar_types = (
-                stream.bar_types()
-                if isinstance(stream, ListStream)
-                else ([stream.bar_type] if isinstance(stream, BarArrayStream) else [])
-            )
-            for bar_type in bar_types:
-                spec = bar_type.spec
-                if (
-                    bar_type.aggregation_source != AggregationSource.EXTERNAL
-                    or not spec.is_time_aggregated()
-                    or spec.aggregation == 16
-                ):
-                    continue
-                interval = spec.interval_ns()
-                current = intervals.get(bar_type.instrument_id)
-                if current is None or interval < current:
-                    intervals[bar_type.instrument_id] = interval
-        for instrument_id, interval in intervals.items():
-            exchange = self._exchanges.get(instrument_id.venue)
-            if exchange is not None:
-                exchange.set_execution_bar_interval(instrument_id, interval)
-
     def run(self, start: int | None = None, end: int | None = None) -> None:
         """Run over the data from `start` to `end` (UNIX ns, inclusive; default: all).
 
@@ -521,8 +339,8 @@ class BacktestEngine:
         begin = max(start_ns, first_ts) if first_ts != _INT64_MAX else start_ns
         for clock in clocks:
             clock.set_time(begin)
-        self._initialize_accounts()
-        self._set_execution_bar_types()
+        self.kernel.initialize_accounts()
+        self.kernel.set_execution_bar_types()
         loop = BacktestLoop(self._streams, clocks, list(self._exchanges.values()), self.data_engine)
         started = time.perf_counter()
         # The kernel makes no reference cycles per event, but it keeps every order and fill
@@ -684,15 +502,3 @@ class BacktestEngine:
                 for ts_ns, client_order_id, strategy_id, reason in self.risk_engine.denied_first
             ],
         )
-
-
-def _columns(data):
-    """Return a name → array mapping from a pyarrow Table or a mapping of arrays."""
-    if hasattr(data, "column_names") and hasattr(data, "column"):
-        return {name: data.column(name).to_numpy() for name in data.column_names}
-    if isinstance(data, dict):
-        return data
-    raise DataError(
-        f"add_data: invalid type {type(data).__name__}, expected a list of data objects, a "
-        f"pyarrow Table or a dict of int64 arrays"
-    )

@@ -18,21 +18,28 @@ import importlib
 import inspect
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.cache.cache import Cache
 from core.common.clock import Clock, LiveClock, TestClock
 from core.common.msgbus import MessageBus
 from core.data.engine import DataEngine
-from core.errors import ConfigError
+from core.errors import ConfigError, DataError, ValidationError
 from core.execution.engine import ExecutionEngine
-from core.model.identifiers import TraderId
+from core.model.accounts import CashAccount, MarginAccount
+from core.model.data import BarType, QuoteTick, TradeTick
+from core.model.enums import AccountType, AggregationSource, InstrumentClass
+from core.model.identifiers import AccountId, InstrumentId, TraderId, Venue
+from core.model.instruments import CurrencyPair, Instrument
 from core.model.uuid import UUIDFactory
 from core.portfolio.portfolio import Portfolio
 from core.risk.engine import RiskEngine
 from core.trading.actor import Actor
 from core.trading.strategy import Strategy
 from core.trading.trader import Trader
+
+if TYPE_CHECKING:
+    from core.backtest.venue import VenueSpec
 
 __all__ = ["Environment", "Kernel", "resolve_path"]
 
@@ -158,6 +165,11 @@ class Kernel:
             uuid_factory_factory=self.uuid_factory,
         )
         self.compute: tuple | None = None
+        # simulated venues (backtest, sandbox), their instruments and the backtest's streams
+        self.exchanges: dict = {}
+        self.instruments: dict = {}
+        self.streams: list = []
+        self.fill_log: list = []
 
     def uuid_factory(self) -> UUIDFactory:
         """Return a new UUID factory, seeded from the config's seed and how many came before."""
@@ -208,6 +220,253 @@ class Kernel:
         """Build the actor ``path`` names (``"module:Class"``) with `config` and add it."""
         cls = resolve_path(path, Actor, "actor class")
         return self.add_actor(cls(config), error_policy)
+
+    # -- simulated venues, instruments, data ---------------------------------------------
+
+    def add_venue_spec(self, spec: VenueSpec) -> None:
+        """Add the simulated venue `spec` describes, with its account (one per venue).
+
+        Raises
+        ------
+        ValidationError
+            If the venue exists or the spec is invalid (`VenueSpec.resolved`).
+        """
+        from core.backtest.exchange import BacktestExecClient, SimulatedExchange
+        from core.backtest.venue import VenueSpec  # noqa: F811  (at call time: no cycle)
+
+        if not isinstance(spec, VenueSpec):
+            raise ValidationError(f"add_venue_spec: invalid value {spec!r}, expected a VenueSpec")
+        venue = Venue(spec.venue) if isinstance(spec.venue, str) else spec.venue
+        if venue in self.exchanges:
+            raise ValidationError(f"add_venue: venue {venue} already added, expected a new venue")
+        exchange = SimulatedExchange(spec.resolved(), self.clock)
+        self.exchanges[venue] = exchange
+        client = BacktestExecClient(exchange, AccountId(f"{venue.value}-001"))
+        self.exec_engine.register_client(client)
+
+    def add_instrument(self, instrument: Instrument) -> None:
+        """Add an instrument; its venue must have been added.
+
+        Raises
+        ------
+        ValidationError
+            If the venue is unknown or the instrument was added already.
+        """
+        from core.backtest.matching import OrderMatchingEngine
+
+        if not isinstance(instrument, Instrument):
+            raise ValidationError(
+                f"add_instrument: invalid value {instrument!r}, expected an Instrument"
+            )
+        exchange = self.exchanges.get(instrument.id.venue)
+        if exchange is None:
+            raise ValidationError(
+                f"add_instrument {instrument.id}: venue {instrument.id.venue} not added, "
+                f"expected add_venue({instrument.id.venue!r}, ...) first"
+            )
+        if instrument.id in self.instruments:
+            raise ValidationError(f"add_instrument: {instrument.id} already added")
+        base = exchange.base_currency
+        if (
+            base is not None
+            and exchange.account_type == AccountType.CASH
+            and instrument.instrument_class == InstrumentClass.SPOT
+            and (isinstance(instrument, CurrencyPair) or instrument.quote_currency != base)
+        ):
+            # A cash account holds what it buys: spot in another currency would put a second
+            # currency into a single-currency account (NautilusTrader refuses it too).
+            raise ValidationError(
+                f"add_instrument {instrument.id}: venue {instrument.id.venue} has a CASH account "
+                f"with base_currency {base}, which holds only {base}, but spot "
+                f"{type(instrument).__name__} settles in "
+                + (
+                    f"{instrument.get_base_currency()} and {instrument.quote_currency}"
+                    if isinstance(instrument, CurrencyPair)
+                    else f"{instrument.quote_currency}"
+                )
+                + "; expected base_currency=None (a multi-currency account) for that venue"
+            )
+        self.instruments[instrument.id] = instrument
+        self.cache.add_instrument(instrument)
+        spec = exchange.spec
+        exchange.add_matching_engine(
+            OrderMatchingEngine(
+                instrument,
+                exchange.venue,
+                AccountId(f"{exchange.venue.value}-001"),
+                len(exchange.matching_engines()) + 1,
+                exchange.fill_model,
+                exchange.fee_model,
+                self.cache,
+                self.exec_engine,
+                self.clock,
+                self.uuids,
+                bar_execution=spec.bar_execution,
+                bar_adaptive_high_low_ordering=spec.bar_adaptive_high_low_ordering,
+                reject_stop_orders=spec.reject_stop_orders,
+                fill_at_next_bar_open=spec.fill_at_next_bar_open,
+                fill_log=self.fill_log,
+            )
+        )
+
+    def add_data(
+        self,
+        data,
+        *,
+        bar_type: BarType | str | None = None,
+        instrument_id: InstrumentId | str | None = None,
+        data_cls: type | None = None,
+        price_precision: int | None = None,
+        size_precision: int | None = None,
+    ) -> None:
+        """Add data: a list of data objects, or columnar data for one type and instrument.
+
+        Columnar data is a pyarrow Table, a mapping of arrays, or a chunk source: a callable
+        returning a fresh iterator of RecordBatches/Tables/mappings, read one chunk at a time as
+        the run consumes it (so memory does not grow with the data). Columns are raw int64
+        (value × 10**9):
+
+        - bars (``bar_type=``): ``ts_event, ts_init, open, high, low, close, volume``;
+        - quotes (``instrument_id=``): ``ts_event, ts_init, bid, ask, bid_size, ask_size``;
+        - trades (``instrument_id=``, ``data_cls=TradeTick``): ``ts_event, ts_init, price,
+          size, aggressor_side`` and ``trade_id`` (str).
+
+        Without ``data_cls``, columns are taken as trades if they hold ``price``, else quotes.
+        A chunk source without ``bar_type`` or ``instrument_id`` yields lists of data objects
+        (sorted by ``ts_init``), one list held at a time: for data with no columnar form.
+        Precisions default to the instrument's.
+
+        Raises
+        ------
+        DataError
+            If the data is neither form, or columns are missing.
+        """
+        from core.backtest.stream import (
+            BarArrayStream,
+            ListStream,
+            ObjectChunkStream,
+            QuoteArrayStream,
+            TradeArrayStream,
+        )
+        from core.errors import DataError
+
+        priority = len(self.streams)
+        if isinstance(data, list):
+            if not data:
+                raise DataError("add_data: empty list, expected at least one data object")
+            self.streams.append(ListStream(data, priority))
+            return
+        if callable(data) and bar_type is None and instrument_id is None:
+            self.streams.append(ObjectChunkStream(data, priority))
+            return
+        if callable(data):
+            columns, source = None, data
+        else:
+            columns, source = _columns(data), None
+        if bar_type is not None:
+            bar_type = BarType.from_str(bar_type) if isinstance(bar_type, str) else bar_type
+            instrument = self.require_instrument(bar_type.instrument_id)
+            stream_cls, identifier = BarArrayStream, bar_type
+        elif instrument_id is not None:
+            instrument_id = (
+                InstrumentId.from_str(instrument_id)
+                if isinstance(instrument_id, str)
+                else instrument_id
+            )
+            instrument = self.require_instrument(instrument_id)
+            if data_cls is None:
+                if columns is None:
+                    raise DataError(
+                        "add_data: a chunk source with instrument_id needs data_cls=QuoteTick or "
+                        "data_cls=TradeTick"
+                    )
+                data_cls = TradeTick if "price" in columns else QuoteTick
+            if data_cls is QuoteTick:
+                stream_cls = QuoteArrayStream
+            elif data_cls is TradeTick:
+                stream_cls = TradeArrayStream
+            else:
+                raise DataError(
+                    f"add_data: data_cls {data_cls!r} invalid for columnar data, expected "
+                    f"QuoteTick or TradeTick (or bar_type=... for bars)"
+                )
+            # The instrument's own id object: every per-event dict lookup keyed by it (cache,
+            # venue, topics) then hits on identity instead of comparing strings.
+            identifier = instrument.id
+        else:
+            raise DataError(
+                "add_data: columnar data needs bar_type=... (bars) or instrument_id=... (quotes, "
+                "trades)"
+            )
+        self.streams.append(
+            stream_cls(
+                identifier,
+                columns,
+                instrument.price_precision if price_precision is None else price_precision,
+                instrument.size_precision if size_precision is None else size_precision,
+                priority,
+                source=source,
+            )
+        )
+
+    def require_instrument(self, instrument_id: InstrumentId) -> Instrument:
+        instrument = self.instruments.get(instrument_id)
+        if instrument is None:
+            raise DataError(
+                f"add_data: instrument {instrument_id} not added, expected add_instrument first"
+            )
+        return instrument
+
+    def initialize_accounts(self) -> None:
+
+        for venue, exchange in self.exchanges.items():
+            account_id = AccountId(f"{venue.value}-001")
+            if exchange.account_type == AccountType.CASH:
+                account = CashAccount(
+                    account_id, exchange.base_currency, exchange.starting_balances
+                )
+            else:
+                account = MarginAccount(
+                    account_id,
+                    exchange.base_currency,
+                    exchange.starting_balances,
+                    exchange.default_leverage,
+                )
+                for instrument_id, leverage in exchange.spec.leverages.items():
+                    account.set_leverage(
+                        InstrumentId.from_str(instrument_id)
+                        if isinstance(instrument_id, str)
+                        else instrument_id,
+                        leverage,
+                    )
+            self.portfolio.initialize_account(account)
+
+    def set_execution_bar_types(self) -> None:
+        from core.backtest.stream import BarArrayStream, ListStream
+
+        intervals: dict[InstrumentId, int] = {}
+        for stream in self.streams:
+            bar_types = (
+                stream.bar_types()
+                if isinstance(stream, ListStream)
+                else ([stream.bar_type] if isinstance(stream, BarArrayStream) else [])
+            )
+            for bar_type in bar_types:
+                spec = bar_type.spec
+                if (
+                    bar_type.aggregation_source != AggregationSource.EXTERNAL
+                    or not spec.is_time_aggregated()
+                    or spec.aggregation == 16
+                ):
+                    continue
+                interval = spec.interval_ns()
+                current = intervals.get(bar_type.instrument_id)
+                if current is None or interval < current:
+                    intervals[bar_type.instrument_id] = interval
+        for instrument_id, interval in intervals.items():
+            exchange = self.exchanges.get(instrument_id.venue)
+            if exchange is not None:
+                exchange.set_execution_bar_interval(instrument_id, interval)
 
     # -- compute ---------------------------------------------------------------------------
 
@@ -275,3 +534,15 @@ def _test_clock(uuid_factory: UUIDFactory) -> Clock:
 
 def _live_clock(uuid_factory: UUIDFactory) -> Clock:
     return LiveClock()
+
+
+def _columns(data):
+    """Return a name → array mapping from a pyarrow Table or a mapping of arrays."""
+    if hasattr(data, "column_names") and hasattr(data, "column"):
+        return {name: data.column(name).to_numpy() for name in data.column_names}
+    if isinstance(data, dict):
+        return data
+    raise DataError(
+        f"add_data: invalid type {type(data).__name__}, expected a list of data objects, a "
+        f"pyarrow Table or a dict of int64 arrays"
+    )
