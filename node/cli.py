@@ -29,6 +29,7 @@ __all__ = ["COMMAND_MODULES", "build_parser", "main"]
 COMMAND_MODULES = (
     "node.demo",
     "node.backtest.commands",
+    "node.live.commands",
     "node.persistence.commands",
     "cluster.grid.commands",
     "cluster.compute.commands",

@@ -167,6 +167,7 @@ class Kernel:
         self.compute: tuple | None = None
         # simulated venues (backtest, sandbox), their instruments and the backtest's streams
         self.exchanges: dict = {}
+        self.exec_clients: dict = {}
         self.instruments: dict = {}
         self.streams: list = []
         self.fill_log: list = []
@@ -241,8 +242,16 @@ class Kernel:
             raise ValidationError(f"add_venue: venue {venue} already added, expected a new venue")
         exchange = SimulatedExchange(spec.resolved(), self.clock)
         self.exchanges[venue] = exchange
-        client = BacktestExecClient(exchange, AccountId(f"{venue.value}-001"))
+        account_id = AccountId(f"{venue.value}-001")
+        if self.environment is Environment.BACKTEST:
+            client = BacktestExecClient(exchange, account_id)
+        else:
+            # paper trading: the same venue on a live feed; the node settles what it queues
+            from core.live.dispatch import SandboxExecutionClient
+
+            client = SandboxExecutionClient(exchange, account_id)
         self.exec_engine.register_client(client)
+        self.exec_clients[venue] = client
 
     def add_instrument(self, instrument: Instrument) -> None:
         """Add an instrument; its venue must have been added.

@@ -202,25 +202,45 @@ def build_engine(
     """
     engine = BacktestEngine(config.engine)
     try:
-        add_venues(engine, config)
-        if memory is None:
-            files = _add_catalog_data(engine, config, progress, max_backwards)
-        else:
-            files = []
-            _add_memory_data(engine, config, memory)
-        for actor in config.actors:
-            engine.add_actor(actor.create())
-        for strategy in config.strategies:
-            engine.add_strategy(strategy.create())
-        if config.compute is not None:
-            backend, model = config.compute.create()
-            engine.add_compute_backend(
-                backend, model, config.compute.wait_timeout_secs, close_on_dispose=True
-            )
+        files = populate(engine, config, progress, max_backwards, memory)
     except BaseException:
         engine.dispose()
         raise
     return engine, files
+
+
+def populate(
+    target,
+    config: BacktestRunConfig,
+    progress: ProgressCallback | None = None,
+    max_backwards: int | None = 0,
+    memory: InMemoryData | None = None,
+) -> list[Path]:
+    """Add what `config` names to `target` (a `BacktestEngine` or a sandbox `TradingNode`,
+    both built on `core.kernel.Kernel`): venues, instruments, data streams, actors, strategies
+    and the compute backend, in that order; return the data files it will read.
+
+    Raises
+    ------
+    ConfigError
+        As `build_engine`.
+    """
+    add_venues(target, config)
+    if memory is None:
+        files = _add_catalog_data(target, config, progress, max_backwards)
+    else:
+        files = []
+        _add_memory_data(target, config, memory)
+    for actor in config.actors:
+        target.add_actor(actor.create())
+    for strategy in config.strategies:
+        target.add_strategy(strategy.create())
+    if config.compute is not None:
+        backend, model = config.compute.create()
+        target.add_compute_backend(
+            backend, model, config.compute.wait_timeout_secs, close_on_dispose=True
+        )
+    return files
 
 
 def _add_catalog_data(

@@ -1,0 +1,6 @@
+"""Live and sandbox trading nodes: `TradingNode` on an asyncio loop (see `node.live.node`)."""
+
+from node.live.config import SandboxSettings, TradingNodeConfig
+from node.live.node import NodeRunSummary, TradingNode, run_node
+
+__all__ = ["NodeRunSummary", "SandboxSettings", "TradingNode", "TradingNodeConfig", "run_node"]
