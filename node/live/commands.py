@@ -20,6 +20,9 @@ def register(commands) -> None:
         "node",
         help="run a trading node (sandbox: paper trading on a replayed feed)",
         description="Trading nodes: one process, an asyncio loop feeding the kernel.",
+        epilog="examples:\n"
+        "  flotilla node run configs/sandbox.toml\n"
+        "  flotilla node run configs/sandbox.toml --replay-speed 10",
     )
     sub = node.add_subparsers(dest="node_command", required=True)
     run = sub.add_parser(

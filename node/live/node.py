@@ -38,6 +38,7 @@ from core.common.logging import LogLevel, format_iso8601_ns, get_default_level, 
 from core.errors import ConfigError
 from core.kernel import Environment, Kernel
 from core.live.dispatch import LiveDispatcher, StreamMerger
+from node.live.clients import LiveDataClient
 from node.live.config import TradingNodeConfig
 
 __all__ = ["NodeRunSummary", "ReplayFeed", "TradingNode", "run_node"]
@@ -69,7 +70,7 @@ class NodeRunSummary(msgspec.Struct, frozen=True, kw_only=True):
     elapsed_secs: float
 
 
-class ReplayFeed:
+class ReplayFeed(LiveDataClient):
     """Streams a node's catalog data to its queue at `speed` × real pace (``inf``: max).
 
     The order is the backtest's (`StreamMerger`); pacing follows the recorded ``ts_init``
@@ -94,27 +95,19 @@ class ReplayFeed:
         end = _INT64_MAX if end_ns is None else end_ns
         first_ts = merger.head_ts()
         started = time.monotonic()
-        try:
-            while True:
-                if merger.head_ts() > end:
-                    break
-                data = merger.next()
-                if data is None:
-                    break
-                if paced:
-                    delay = started + (data.ts_init - first_ts) / 1e9 / speed - time.monotonic()
-                    if delay > 0:
-                        await asyncio.sleep(delay)
-                if queue.full():
-                    self.waits += 1
-                    await queue.put(data)
-                else:
-                    queue.put_nowait(data)
-                self.sent += 1
-                if not paced and self.sent % _YIELD_EVERY == 0:
-                    await asyncio.sleep(0)
-        finally:
-            await queue.put(_END)
+        while True:
+            if merger.head_ts() > end:
+                break
+            data = merger.next()
+            if data is None:
+                break
+            if paced:
+                delay = started + (data.ts_init - first_ts) / 1e9 / speed - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            await self.put(queue, data)
+            if not paced and self.sent % _YIELD_EVERY == 0:
+                await asyncio.sleep(0)
 
 
 class TradingNode:
@@ -123,6 +116,8 @@ class TradingNode:
     Parameters
     ----------
     config : TradingNodeConfig
+    data_client : LiveDataClient, optional
+        The feed; default: the replay of the config's catalog data (`ReplayFeed`).
 
     Raises
     ------
@@ -131,7 +126,13 @@ class TradingNode:
         cannot be built (as a backtest's run config would).
     """
 
-    def __init__(self, config: TradingNodeConfig) -> None:
+    def __init__(
+        self, config: TradingNodeConfig, data_client: LiveDataClient | None = None
+    ) -> None:
+        if data_client is not None and not isinstance(data_client, LiveDataClient):
+            raise ConfigError(
+                f"TradingNode.data_client: invalid value {data_client!r}, expected a LiveDataClient"
+            )
         if not isinstance(config, TradingNodeConfig):
             raise ConfigError(
                 f"TradingNode.config: invalid type {type(config).__name__}, expected "
@@ -153,7 +154,7 @@ class TradingNode:
         self._disposed = False
         self._ran = False
         self.dispatcher: LiveDispatcher | None = None
-        self.feed: ReplayFeed | None = None
+        self.feed: LiveDataClient | None = data_client
         try:
             self.files: list[Path] = populate(self, config)
         except BaseException:
@@ -273,6 +274,7 @@ class TradingNode:
         self._loop = loop
         self._stopping = asyncio.Event()
         self._error = ""
+        self._feed_error = ""
         if self._stop_reason is not None:
             self._stopping.set()
         previous_handler = loop.get_exception_handler()
@@ -283,7 +285,8 @@ class TradingNode:
         )
         for client in kernel.exec_clients.values():
             client.set_listener(self._schedule_settle)
-        self.feed = ReplayFeed(kernel.streams, self.settings.speed, self.config.start_ns)
+        if self.feed is None:
+            self.feed = ReplayFeed(kernel.streams, self.settings.speed, self.config.start_ns)
         queue: asyncio.Queue = asyncio.Queue(self.settings.queue_size)
         previous_level = get_default_level()
         set_default_level(LogLevel[self.config.engine.log_level.upper()])
@@ -296,10 +299,13 @@ class TradingNode:
             kernel.set_execution_bar_types()
             kernel.register_compute()
             kernel.trader.start()
-            feed_task = asyncio.create_task(self.feed.run(queue, self.config.end_ns))
+            feed_task = asyncio.create_task(self._feed(queue))
             if status is not None:
                 status_task = asyncio.create_task(self._status_loop(status, started))
             await self._consume(queue)
+            if self._feed_error and not self._error and self._stop_reason is None:
+                self._error = self._feed_error
+                self._stop_reason = "error"
             if self._stop_reason is None:
                 self._stop_reason = "end of data"
         except StrategyError as err:
@@ -328,6 +334,18 @@ class TradingNode:
                 set_default_level(previous_level)
                 loop.set_exception_handler(previous_handler)
         return self.summary(time.perf_counter() - started)
+
+    async def _feed(self, queue: asyncio.Queue) -> None:
+        try:
+            await self.feed.run(queue, self.config.end_ns)
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # the feed's boundary: the node stops and says why, after
+            # the data the client delivered before failing (nothing it sent is dropped)
+            self._feed_error = (
+                f"data client {type(self.feed).__name__} failed: {type(err).__name__}: {err}"
+            )
+        await queue.put(_END)
 
     async def _consume(self, queue: asyncio.Queue) -> None:
         on_data = self.dispatcher.on_data

@@ -23,11 +23,13 @@ from core.backtest.stream import ListStream
 from core.common.clock import LiveClock
 from core.errors import ConfigError, ValidationError
 from core.live.dispatch import LiveDispatcher, StreamMerger
+from core.model.data import Bar
 from core.testkit import TestInstrumentProvider
 from core.testkit.data import random_walk_bars
 from node.backtest.node import build_engine
 from node.config import config_from_dict
 from node.live import TradingNode, TradingNodeConfig
+from node.live.clients import LiveDataClient
 from node.persistence import ParquetDataCatalog
 from tests.kit.compute import eventually
 from tests.kit.run_config import BAR_TYPE, ema_run_config
@@ -226,6 +228,62 @@ def test_carry_on_mode_counts_handler_errors_and_runs_to_the_end(catalog_path):
     assert summary.stopped_by == "end of data"
     assert summary.handler_errors == 1
     assert summary.events == 3000
+
+
+# -- data clients -------------------------------------------------------------------------------
+
+
+class ListClient(LiveDataClient):
+    """A data client of our own: the catalog's bars, fed as an adapter would, optionally
+    failing after `fail_after` of them."""
+
+    def __init__(self, catalog, fail_after=None):
+        self.bars = ParquetDataCatalog(catalog).query(Bar, [BAR_TYPE])
+        self.fail_after = fail_after
+
+    async def run(self, queue, end_ns=None):
+        for i, bar in enumerate(self.bars):
+            if i == self.fail_after:
+                raise ConnectionError("feed lost")
+            await self.put(queue, bar)
+
+
+def test_a_data_client_of_our_own_feeds_the_node_like_the_replay(catalog_path):
+    data = _node_config(catalog_path, node={"queue_size": 4})
+    _, expected, _ = _run(data)
+    client = ListClient(catalog_path)
+    node = TradingNode(config_from_dict(data, TradingNodeConfig), data_client=client)
+    try:
+        summary = node.run(handle_signals=False)
+        fills = node.fills
+    finally:
+        node.dispose()
+    assert node.feed is client
+    assert summary.stopped_by == "end of data"
+    assert summary.events == client.sent == 3000
+    assert client.waits > 0  # a queue of 4: the client waited, nothing was dropped
+    assert len(expected) > 100
+    assert [_key(f) for f in fills] == [_key(f) for f in expected]
+
+
+def test_a_failing_data_client_stops_the_node_and_says_why(catalog_path):
+    data = _node_config(catalog_path)
+    node = TradingNode(
+        config_from_dict(data, TradingNodeConfig), data_client=ListClient(catalog_path, 40)
+    )
+    try:
+        summary = node.run(handle_signals=False)
+    finally:
+        node.dispose()
+    assert summary.stopped_by == "error"
+    assert summary.error == "data client ListClient failed: ConnectionError: feed lost"
+    assert summary.events == 40
+
+
+def test_a_data_client_must_be_a_live_data_client(catalog_path):
+    config = config_from_dict(_node_config(catalog_path), TradingNodeConfig)
+    with pytest.raises(ConfigError, match="TradingNode.data_client: invalid value 'feed'"):
+        TradingNode(config, data_client="feed")
 
 
 # -- bad input ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ LAYERS = {
     "trading": 4,
     "backtest": 5,
     "kernel": 5,
+    "live": 5,
     "analysis": 1,
     "testkit": 6,
 }
