@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
+from core.trading.strategy import Strategy  # noqa: E402
 
 from core.model.data import QuoteTick  # noqa: E402
 from core.model.enums import OrderSide  # noqa: E402
 from core.trading.config import StrategyConfig  # noqa: E402
-from core.trading.strategy import Strategy  # noqa: E402
 from node.live.clients import LiveDataClient  # noqa: E402
 from tests.benchmarks._machine import header  # noqa: E402
 
