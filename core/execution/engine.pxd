@@ -32,15 +32,21 @@ cdef class ExecutionEngine:
     cdef readonly int64_t command_count
     cdef readonly int64_t event_count
     cdef readonly int64_t rejected_event_count
+    cdef object _journal
+    cdef bint _replaying
+    cdef readonly int64_t replayed_count
 
     cpdef void register_client(self, ExecutionClient client) except *
     cpdef void execute(self, TradingCommand command) except *
     cpdef void process(self, OrderEvent event) except *
+    cpdef void replay(self, OrderEvent event, PositionId position_id=*) except *
+    cdef void _deny_unjournaled(self, Order order) except *
     cdef void _handle_fill(self, Order order, OrderFilled fill) except *
     cdef void _open_position(self, Instrument instrument, Position previous,
                              OrderFilled fill) except *
     cdef void _change_position(self, Instrument instrument, Position position,
                                OrderFilled fill) except *
+    cdef bint _hedging_position(self, Order order, ExecutionClient client) except -1
     cdef PositionId _position_id(self, Order order, ExecutionClient client)
     cdef void _publish_order_event(self, OrderEvent event) except *
     cdef void _publish_position_event(self, PositionEvent event) except *

@@ -26,13 +26,14 @@ from core.execution.client cimport ExecutionClient
 from core.model.commands cimport CancelAllOrders, CancelOrder, CommandKind, ModifyOrder
 from core.model.commands cimport SubmitOrder, TradingCommand
 from core.model.enums cimport OmsType, OrderSide
-from core.model.events cimport OrderEvent, OrderEventKind, OrderFilled, OrderSubmitted
+from core.model.events cimport OrderDenied, OrderEvent, OrderEventKind, OrderFilled
+from core.model.events cimport OrderInitialized, OrderSubmitted
 from core.model.events cimport PositionChanged, PositionClosed, PositionEvent, PositionOpened
 from core.model.events cimport event_id_of
 from core.model.identifiers cimport PositionId
 from core.model.instruments cimport Instrument
 from core.model.objects cimport POW10, Money, Quantity
-from core.model.orders cimport Order
+from core.model.orders cimport Order, order_from_init
 from core.model.position cimport Position, div_round_half_even
 from core.model.uuid cimport UUIDFactory
 from core.portfolio.portfolio cimport Portfolio
@@ -89,6 +90,8 @@ cdef class ExecutionEngine:
         self._netting_ids = {}
         self._hedging_counts = {}
         self._oms_overrides = {}
+        self._journal = None
+        self._replaying = False
         msgbus.register("ExecEngine.execute", self.execute)
         msgbus.register("ExecEngine.process", self.process)
 
@@ -116,6 +119,45 @@ cdef class ExecutionEngine:
     def registered_venues(self):
         return list(self._clients)
 
+    def set_journal(self, journal):
+        """Persist through `journal` (a live node's state store; ``None``: none, as in a
+        backtest). Before a submit leaves the node, ``journal.intent(order, position_id)`` must
+        return True (the intent is durable); False denies the order with reason "state store
+        unavailable". Every order event the engine publishes then goes to
+        ``journal.event(order, event)`` (buffered by the journal, committed in groups)."""
+        if journal is not None and not (hasattr(journal, "intent") and hasattr(journal, "event")):
+            raise ValidationError(
+                f"ExecutionEngine.journal: invalid value {journal!r}, expected an object with "
+                f"intent(order, position_id) and event(order, event)"
+            )
+        self._journal = journal
+
+    cpdef void replay(self, OrderEvent event, PositionId position_id=None) except *:
+        """Rebuild state from a journaled `event` (an ``OrderInitialized`` makes the order):
+        the cache, positions and portfolio change as when it happened, but nothing is
+        published and nothing is journaled again. Events that no longer apply are counted in
+        ``rejected_event_count``."""
+        cdef Order order
+        self._replaying = True
+        try:
+            self.replayed_count += 1
+            if event.kind == OrderEventKind.ORDER_INITIALIZED:
+                if self._cache.order(event.client_order_id) is None:
+                    order = order_from_init(<OrderInitialized>event)
+                    self._cache.add_order(order, position_id)
+                return
+            self.process(event)
+        finally:
+            self._replaying = False
+
+    cdef void _deny_unjournaled(self, Order order) except *:
+        cdef OrderDenied denied = OrderDenied(
+            order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
+            "state store unavailable", self._uuids.generate(), self._clock.timestamp_ns(),
+        )
+        self._log.log_c(_WARNING, f"{order.client_order_id} denied: state store unavailable")
+        self.process(denied)
+
     cpdef void execute(self, TradingCommand command) except *:
         """Send `command` to its venue's client (SubmitOrder also caches the order)."""
         cdef ExecutionClient client = self._clients.get(command.instrument_id.venue)
@@ -134,6 +176,10 @@ cdef class ExecutionEngine:
                 self._log.log_c(_ERROR, f"no execution client for venue "
                                 f"{command.instrument_id.venue}; {order.client_order_id} "
                                 f"cannot be submitted")
+                return
+            # persist before transport: the intent is durable before the order leaves
+            if self._journal is not None and not self._journal.intent(order, submit.position_id):
+                self._deny_unjournaled(order)
                 return
             submitted = OrderSubmitted.create(
                 order.trader_id, order.strategy_id, order.instrument_id, order.client_order_id,
@@ -179,6 +225,12 @@ cdef class ExecutionEngine:
         self._cache.update_order(order)
         self._portfolio.update_order(order)
         self._publish_order_event(event)
+
+    cdef bint _hedging_position(self, Order order, ExecutionClient client) except -1:
+        override = self._oms_overrides.get(order.strategy_id)
+        if override is not None:
+            return override == OmsType.HEDGING
+        return client is not None and client.oms_type == OmsType.HEDGING
 
     cdef PositionId _position_id(self, Order order, ExecutionClient client):
         cdef PositionId position_id = self._cache.position_id_for_order(order.client_order_id)
@@ -230,6 +282,13 @@ cdef class ExecutionEngine:
             self._log.log_c(_ERROR, f"fill for unknown instrument {order.instrument_id}")
             return
         position = self._cache.position(fill.position_id)
+        if self._replaying:
+            # what `_position_id` records when it assigns an id, rebuilt from the fill's id
+            if self._cache.position_id_for_order(order.client_order_id) is None:
+                self._cache.add_position_id_for_order(order.client_order_id, fill.position_id)
+            if position is None and self._hedging_position(order, client):
+                key = (order.instrument_id, order.strategy_id)
+                self._hedging_counts[key] = self._hedging_counts.get(key, 0) + 1
         if position is None or position.is_closed_c():
             self._open_position(instrument, position, fill)
             return
@@ -288,14 +347,22 @@ cdef class ExecutionEngine:
             self._uuids.generate(), self._clock.timestamp_ns()))
 
     cdef void _publish_order_event(self, OrderEvent event) except *:
-        cdef str topic = self._order_topics.get(event.strategy_id)
+        cdef str topic
+        if self._replaying:
+            return
+        if self._journal is not None:
+            self._journal.event(self._cache.order(event.client_order_id), event)
+        topic = self._order_topics.get(event.strategy_id)
         if topic is None:
             topic = f"events.order.{event.strategy_id.value}"
             self._order_topics[event.strategy_id] = topic
         self._msgbus.publish_c(topic, event)
 
     cdef void _publish_position_event(self, PositionEvent event) except *:
-        cdef str topic = self._position_topics.get(event.strategy_id)
+        cdef str topic
+        if self._replaying:
+            return
+        topic = self._position_topics.get(event.strategy_id)
         if topic is None:
             topic = f"events.position.{event.strategy_id.value}"
             self._position_topics[event.strategy_id] = topic

@@ -179,10 +179,13 @@ class Kernel:
         self._seeds.append((factory, seed))
         return factory
 
-    def reseed(self) -> None:
-        """Reset every UUID factory to its seed (a backtest's reset)."""
+    def reseed(self, salt: int = 0) -> None:
+        """Reset every UUID factory to its seed (a backtest's reset); with a `salt`, to a
+        new sequence per salt (a restarted node salts with its start time, so the ids of its
+        new events never repeat those of its earlier life, which it restored)."""
+        mix = (salt * 0x9E3779B97F4A7C15) & (2**64 - 1)
         for factory, seed in self._seeds:
-            factory.reseed(seed)
+            factory.reseed(seed ^ mix)
 
     # -- components ------------------------------------------------------------------------
 

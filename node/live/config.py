@@ -10,6 +10,12 @@ environment = "sandbox"   # paper trading on simulated venues ("live" needs an a
 replay_speed = "max"      # "max" (as fast as the kernel goes), or a factor: 1 = real pace
 queue_size = 10000        # data waiting for the kernel; the feed waits when it is full
 on_stop = "cancel"        # cancel the strategies' open orders at stop, or "keep" them
+
+[node.state]              # optional: orders, positions and intents kept in Redis
+url = "redis://127.0.0.1:6379/0"
+username = "trader-TRADER-001"   # a user limited to trader:TRADER-001:* (see the README)
+password = "..."                 # redacted wherever the config is shown or stored
+flush_on_start = false           # true: start from nothing (deleted before anything is loaded)
 ```
 """
 
@@ -21,6 +27,7 @@ import msgspec
 
 from core.errors import ConfigError
 from node.config import BacktestRunConfig, NodeConfig
+from node.persistence.state import StateStoreConfig
 
 __all__ = ["SandboxSettings", "TradingNodeConfig", "parse_replay_speed"]
 
@@ -60,6 +67,7 @@ class SandboxSettings(NodeConfig, frozen=True, kw_only=True):
     queue_size: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)] = 10_000
     on_stop: Literal["cancel", "keep"] = "cancel"
     status_interval_secs: Annotated[float, msgspec.Meta(gt=0, le=3600)] = 1.0
+    state: StateStoreConfig | None = None
 
     def __post_init__(self) -> None:
         parse_replay_speed(self.replay_speed)

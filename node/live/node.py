@@ -25,12 +25,14 @@ Ported from nothing: the same `Strategy` classes and configs as a backtest, unch
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import msgspec
+from core.model.events import OrderInitialized
 
 from core.backtest.engine import StrategyError, last_error_line
 from core.backtest.results import fill_log_digest
@@ -40,10 +42,12 @@ from core.kernel import Environment, Kernel
 from core.live.dispatch import LiveDispatcher, StreamMerger
 from node.live.clients import LiveDataClient
 from node.live.config import TradingNodeConfig
+from node.persistence.state import RedisStateStore
 
 __all__ = ["NodeRunSummary", "ReplayFeed", "TradingNode", "run_node"]
 
 _INT64_MAX = 2**63 - 1
+_log = logging.getLogger("flotilla.node")
 _END = object()  # the feed's last item
 _YIELD_EVERY = 1024  # a replay at "max" gives the loop a turn this often (timers, signals)
 
@@ -66,6 +70,10 @@ class NodeRunSummary(msgspec.Struct, frozen=True, kw_only=True):
     handler_errors: int
     denied_orders: int
     backpressure_waits: int
+    restored_events: int = 0  # journal events replayed at start (node.state)
+    unresolved_intents: int = 0  # orders sent before a restart with no venue answer yet
+    state_commits: int = 0
+    state_available: bool = True
     digest: str
     elapsed_secs: float
 
@@ -155,6 +163,10 @@ class TradingNode:
         self._ran = False
         self.dispatcher: LiveDispatcher | None = None
         self.feed: LiveDataClient | None = data_client
+        self.state_store: RedisStateStore | None = None
+        self.restored = None
+        if self.settings.state is not None:
+            self.state_store = RedisStateStore(self.settings.state, self.trader_id.value)
         try:
             self.files: list[Path] = populate(self, config)
         except BaseException:
@@ -298,6 +310,8 @@ class TradingNode:
             kernel.initialize_accounts()
             kernel.set_execution_bar_types()
             kernel.register_compute()
+            if self.state_store is not None:
+                self._restore(loop)
             kernel.trader.start()
             feed_task = asyncio.create_task(self._feed(queue))
             if status is not None:
@@ -331,9 +345,46 @@ class TradingNode:
                 for component in kernel.trader.components():
                     if component.compute is not None:
                         component.compute.cancel_all()
+                if self.state_store is not None and self.restored is not None:
+                    self.kernel.exec_engine.set_journal(None)
+                    if not self.state_store.close():
+                        self._error = self._error or (
+                            f"state store {self.settings.state.url} unavailable at stop: "
+                            f"{self.state_store.pending} writes not persisted"
+                        )
+                        self._stop_reason = "error"
                 set_default_level(previous_level)
                 loop.set_exception_handler(previous_handler)
         return self.summary(time.perf_counter() - started)
+
+    def _restore(self, loop) -> None:
+        """Load the journal (after ``flush_on_start``) and replay it into the kernel before
+        any strategy starts; from then on the engine journals through the store."""
+        store = self.state_store
+        state = store.open()
+        engine = self.kernel.exec_engine
+        for event in state.events:
+            engine.replay(event, state.position_ids.get(event.client_order_id.value))
+        self.restored = state
+        if state.events:
+            # a restart: new ids must not repeat the restored ones (same seed, same sequence)
+            self.kernel.reseed(time.time_ns())
+            counts: dict = {}
+            for event in state.events:
+                if type(event) is OrderInitialized:
+                    counts[event.strategy_id] = counts.get(event.strategy_id, 0) + 1
+            for strategy in self.kernel.trader.strategies():
+                # client order ids carry the second and a per-strategy count: go on counting
+                strategy.order_factory.set_count(counts.get(strategy.id, 0))
+        if state.intents:
+            _log.warning(
+                "%d orders were sent before the restart without an answer from their venue "
+                "(%s); they are not resubmitted",
+                len(state.intents),
+                ", ".join(state.intents[:10]),
+            )
+        store.bind(loop)
+        engine.set_journal(store)
 
     async def _feed(self, queue: asyncio.Queue) -> None:
         try:
@@ -402,6 +453,7 @@ class TradingNode:
         kernel = self.kernel
         cache = kernel.cache
         dispatcher = self.dispatcher
+        store = self.state_store
         return NodeRunSummary(
             trader_id=self.trader_id.value,
             environment=kernel.environment.value,
@@ -415,8 +467,12 @@ class TradingNode:
             orders_cancelled_at_stop=getattr(self, "_cancelled_at_stop", 0),
             positions_open=cache.positions_open_count(),
             handler_errors=len(self._handler_errors),
-            denied_orders=kernel.risk_engine.denied_count,
+            denied_orders=kernel.risk_engine.denied_count + (store.denied if store else 0),
             backpressure_waits=self.feed.waits if self.feed is not None else 0,
+            restored_events=len(self.restored.events) if self.restored is not None else 0,
+            unresolved_intents=len(self.restored.intents) if self.restored is not None else 0,
+            state_commits=store.commits if store is not None else 0,
+            state_available=store.available if store is not None else True,
             digest=fill_log_digest(kernel.fill_log),
             elapsed_secs=elapsed,
         )

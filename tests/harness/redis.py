@@ -243,6 +243,9 @@ class RedisServer:
             admin.close()
         return password
 
+    def password(self, trader_id: str) -> str:
+        return self._users[trader_id]
+
     def url(self, trader_id: str | None = None, db: int = 0) -> str:
         """``redis://user:password@127.0.0.1:port/db``: the admin's, or `trader_id`'s."""
         if trader_id is None:
